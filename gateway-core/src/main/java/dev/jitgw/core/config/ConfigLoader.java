@@ -1,0 +1,224 @@
+package dev.jitgw.core.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Binds {@link GatewayConfig} from, highest first: command-line flags, environment variables, the
+ * YAML config file, built-in defaults (contract section 1).
+ *
+ * <p>The file is bound on its own first, so that a mistake in it is reported with its line and
+ * column; the environment and flags are then laid over it key by key and the result bound again,
+ * so that a bad variable or flag is reported under its own name.
+ */
+public final class ConfigLoader {
+
+  /** Environment variables and the config key each one sets. Part of the contract. */
+  public static final Map<String, String> ENVIRONMENT =
+      orderedMap(
+          "JITGW_LISTEN", "listen",
+          "JITGW_ADMIN_LISTEN", "admin_listen",
+          "JITGW_UPSTREAM_URL", "upstream.url",
+          "JITGW_DATA_DIR", "data_dir",
+          "JITGW_POLICY_FILE", "policy_file");
+
+  /**
+   * {@code ANTHROPIC_API_KEY} holds the key itself, not a reference: when it is set it wins over the
+   * file's {@code upstream.api_key} (environment above file), by pointing the reference at it.
+   */
+  public static final String API_KEY_VARIABLE = "ANTHROPIC_API_KEY";
+
+  private static final ObjectMapper YAML = newMapper();
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads the config.
+   *
+   * @param file the config file, if any ({@code --config} or {@code JITGW_CONFIG})
+   * @param environment the process environment
+   * @param flags flag values by config key (e.g. {@code "listen" -> "127.0.0.1:0"}); the key names
+   *     the flag in error messages as {@code --listen}
+   */
+  public static GatewayConfig load(
+      Optional<Path> file, Map<String, String> environment, Map<String, String> flags) {
+    ObjectNode tree = JsonNodeFactory.instance.objectNode();
+    if (file.isPresent()) {
+      tree = readFile(file.get());
+    }
+    Map<String, String> sources = new LinkedHashMap<>();
+    for (Map.Entry<String, String> variable : ENVIRONMENT.entrySet()) {
+      String value = environment.get(variable.getKey());
+      if (value != null && !value.isBlank()) {
+        set(tree, variable.getValue(), value.trim());
+        sources.put(variable.getValue(), "environment variable " + variable.getKey());
+      }
+    }
+    String apiKey = environment.get(API_KEY_VARIABLE);
+    if (apiKey != null && !apiKey.isBlank()) {
+      set(tree, "upstream.api_key", "env:" + API_KEY_VARIABLE);
+      sources.put("upstream.api_key", "environment variable " + API_KEY_VARIABLE);
+    }
+    for (Map.Entry<String, String> flag : flags.entrySet()) {
+      if (flag.getValue() != null) {
+        set(tree, flag.getKey(), flag.getValue());
+        sources.put(flag.getKey(), "flag --" + flag.getKey().replace('_', '-').replace('.', '-'));
+      }
+    }
+    try {
+      return YAML.treeToValue(tree, GatewayConfig.class);
+    } catch (JsonProcessingException e) {
+      String key = dottedPath(e);
+      String source = sources.getOrDefault(key, file.map(f -> "config file " + f).orElse("config"));
+      throw new ConfigException(source + " (" + key + "): " + problem(e), e);
+    }
+  }
+
+  /** Reads and checks the file alone, so that errors carry its line numbers. */
+  static ObjectNode readFile(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + ": not found", e);
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + ": cannot read: " + e.getMessage(), e);
+    }
+    try {
+      JsonNode node = YAML.readTree(text);
+      if (node == null || node.isMissingNode() || node.isNull()) {
+        return JsonNodeFactory.instance.objectNode();
+      }
+      if (!node.isObject()) {
+        throw new ConfigException(
+            "config file " + file + ", line 1: expected a mapping of settings, found " + kind(node));
+      }
+      YAML.readValue(text, GatewayConfig.class);
+      return (ObjectNode) node;
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : ", line " + at.getLineNr() + ", column " + at.getColumnNr();
+      String key = dottedPath(e);
+      throw new ConfigException(
+          "config file " + file + where + (key.isEmpty() ? "" : " (" + key + ")") + ": " + problem(e),
+          e);
+    }
+  }
+
+  private static String problem(JsonProcessingException e) {
+    if (e instanceof UnrecognizedPropertyException unknown) {
+      Collection<Object> known = unknown.getKnownPropertyIds();
+      return "unknown key '"
+          + unknown.getPropertyName()
+          + "' (expected one of: "
+          + known.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "))
+          + ")";
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root instanceof IllegalArgumentException || root instanceof ArithmeticException) {
+      return root.getMessage();
+    }
+    return e.getOriginalMessage();
+  }
+
+  private static String dottedPath(JsonProcessingException e) {
+    if (!(e instanceof JsonMappingException mapping)) {
+      return "";
+    }
+    List<JsonMappingException.Reference> path = mapping.getPath();
+    return path.stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."));
+  }
+
+  private static void set(ObjectNode tree, String dottedKey, String value) {
+    String[] parts = dottedKey.split("\\.");
+    ObjectNode node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonNode child = node.get(parts[i]);
+      if (!(child instanceof ObjectNode)) {
+        child = node.putObject(parts[i]);
+      }
+      node = (ObjectNode) child;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  private static String kind(JsonNode node) {
+    return node.isArray() ? "a list" : "a single value";
+  }
+
+  private static Map<String, String> orderedMap(String... pairs) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      map.put(pairs[i], pairs[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(map);
+  }
+
+  /** The mapper that binds config records: snake_case keys, unknown keys refused. */
+  public static ObjectMapper newMapper() {
+    SimpleModule module = new SimpleModule("jitgw-config");
+    module.addDeserializer(Duration.class, new DurationDeserializer());
+    module.addDeserializer(Path.class, new PathDeserializer());
+    return new ObjectMapper(new YAMLFactory())
+        .registerModule(module)
+        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+  }
+
+  private static final class DurationDeserializer extends JsonDeserializer<Duration> {
+    @Override
+    public Duration deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+      String text = p.getValueAsString();
+      if (text == null) {
+        return (Duration) ctx.handleUnexpectedToken(Duration.class, p);
+      }
+      try {
+        return Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw JsonMappingException.from(p, e.getMessage(), e);
+      }
+    }
+  }
+
+  private static final class PathDeserializer extends JsonDeserializer<Path> {
+    @Override
+    public Path deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+      String text = p.getValueAsString();
+      if (text == null || text.isBlank()) {
+        throw JsonMappingException.from(p, "expected a file or directory path");
+      }
+      return Path.of(text.trim());
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.jitgw.core.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The gateway's settings, bound from the YAML config file, environment variables and flags by
+ * {@link ConfigLoader}. Every field has a default, so an empty file (or none) is a valid config.
+ *
+ * @param listen data-plane address ({@code JITGW_LISTEN})
+ * @param adminListen admin API and UI address ({@code JITGW_ADMIN_LISTEN})
+ * @param dataDir audit store, approvals, grants, budgets and signing keys ({@code JITGW_DATA_DIR})
+ * @param policyFile policy YAML ({@code JITGW_POLICY_FILE}); absent: the built-in policy
+ * @param upstream the Claude API the gateway forwards to
+ * @param http limits of the data-plane HTTP server
+ * @param shutdown how SIGTERM drains
+ */
+public record GatewayConfig(
+    HostPort listen,
+    HostPort adminListen,
+    Path dataDir,
+    Path policyFile,
+    UpstreamConfig upstream,
+    HttpConfig http,
+    ShutdownConfig shutdown) {
+
+  public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 8080);
+  public static final HostPort DEFAULT_ADMIN_LISTEN = new HostPort("127.0.0.1", 9090);
+
+  public GatewayConfig {
+    listen = listen == null ? DEFAULT_LISTEN : listen;
+    adminListen = adminListen == null ? DEFAULT_ADMIN_LISTEN : adminListen;
+    dataDir = dataDir == null ? Path.of("data") : dataDir;
+    upstream = upstream == null ? UpstreamConfig.defaults() : upstream;
+    http = http == null ? HttpConfig.defaults() : http;
+    shutdown = shutdown == null ? ShutdownConfig.defaults() : shutdown;
+  }
+
+  public static GatewayConfig defaults() {
+    return new GatewayConfig(null, null, null, null, null, null, null);
+  }
+
+  public Optional<Path> policyFileIfSet() {
+    return Optional.ofNullable(policyFile);
+  }
+
+  public GatewayConfig withListen(HostPort listen, HostPort adminListen) {
+    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+  }
+
+  public GatewayConfig withUpstream(UpstreamConfig upstream) {
+    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+  }
+
+  public GatewayConfig withHttp(HttpConfig http) {
+    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+  }
+
+  public GatewayConfig withShutdown(ShutdownConfig shutdown) {
+    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+  }
+}

@@ -1,0 +1,99 @@
+package dev.jitgw.core.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The upstream Claude API.
+ *
+ * @param url base URL ({@code JITGW_UPSTREAM_URL}); a path prefix is kept, e.g. {@code
+ *     https://proxy.internal/anthropic}
+ * @param apiKey secret reference of the key injected as {@code x-api-key}: {@code env:NAME} or
+ *     {@code file:PATH}; default {@code env:ANTHROPIC_API_KEY}
+ * @param connectTimeout TCP connect (and TLS handshake) limit; past it: 502 {@code
+ *     upstream_unavailable}
+ * @param responseTimeout limit from the request being sent to the response head; past it: 504
+ *     {@code upstream_timeout}. Non-streaming Messages calls can take minutes.
+ * @param idleTimeout limit between two reads of a response body once it started; past it the
+ *     exchange ends as an upstream failure (an SSE {@code error} event for streams)
+ * @param poolIdleTimeout how long an unused keep-alive connection stays in the pool
+ * @param caFile PEM file of extra CA certificates to trust for an https upstream (default: the JDK's
+ *     trust store); hostname verification stays on either way
+ */
+public record UpstreamConfig(
+    URI url,
+    String apiKey,
+    Duration connectTimeout,
+    Duration responseTimeout,
+    Duration idleTimeout,
+    Duration poolIdleTimeout,
+    Path caFile) {
+
+  public static final URI DEFAULT_URL = URI.create("https://api.anthropic.com");
+  public static final String DEFAULT_API_KEY = "env:ANTHROPIC_API_KEY";
+
+  public UpstreamConfig {
+    url = url == null ? DEFAULT_URL : url;
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException(
+          "url: '" + url + "' (expected an http:// or https:// URL)");
+    }
+    if (url.getHost() == null) {
+      throw new IllegalArgumentException("url: '" + url + "' has no host");
+    }
+    if (url.getRawQuery() != null || url.getRawFragment() != null) {
+      throw new IllegalArgumentException(
+          "url: '" + url + "' (expected a base URL without query or fragment)");
+    }
+    apiKey = apiKey == null ? DEFAULT_API_KEY : apiKey;
+    connectTimeout =
+        Durations.positive("connect_timeout", connectTimeout, Duration.ofSeconds(10));
+    responseTimeout =
+        Durations.positive("response_timeout", responseTimeout, Duration.ofMinutes(10));
+    idleTimeout = Durations.positive("idle_timeout", idleTimeout, Duration.ofMinutes(5));
+    poolIdleTimeout =
+        Durations.positive("pool_idle_timeout", poolIdleTimeout, Duration.ofSeconds(60));
+  }
+
+  public static UpstreamConfig defaults() {
+    return new UpstreamConfig(null, null, null, null, null, null, null);
+  }
+
+  public boolean isTls() {
+    return "https".equalsIgnoreCase(url.getScheme());
+  }
+
+  public int port() {
+    return url.getPort() != -1 ? url.getPort() : isTls() ? 443 : 80;
+  }
+
+  /** The base path without a trailing slash ({@code ""} for none). */
+  public String basePath() {
+    String path = url.getRawPath() == null ? "" : url.getRawPath();
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
+  /** The {@code host} header value for the upstream. */
+  public String authority() {
+    String host = url.getHost();
+    boolean defaultPort = url.getPort() == -1 || url.getPort() == (isTls() ? 443 : 80);
+    return defaultPort ? host : host + ':' + url.getPort();
+  }
+
+  public UpstreamConfig withUrl(URI url) {
+    return new UpstreamConfig(
+        url, apiKey, connectTimeout, responseTimeout, idleTimeout, poolIdleTimeout, caFile);
+  }
+
+  public UpstreamConfig withTimeouts(Duration connect, Duration response, Duration idle) {
+    return new UpstreamConfig(url, apiKey, connect, response, idle, poolIdleTimeout, caFile);
+  }
+
+  public UpstreamConfig withCaFile(Path caFile) {
+    return new UpstreamConfig(
+        url, apiKey, connectTimeout, responseTimeout, idleTimeout, poolIdleTimeout, caFile);
+  }
+}

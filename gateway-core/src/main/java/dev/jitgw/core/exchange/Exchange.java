@@ -1,0 +1,113 @@
+package dev.jitgw.core.exchange;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jitgw.core.credential.UpstreamAuth;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One request and its response as it moves through the stages. An exchange is owned by the event
+ * loop of its caller's channel: stages read and write it only from that loop (they resume there),
+ * so it needs no locking.
+ *
+ * <p>Later stages fill the slots in order: identity (authenticate), summary (parse), decision
+ * (policy), upstream credential. The request body is buffered (capped) so those stages can see it;
+ * the exchange owns that buffer until it is handed to the upstream write.
+ */
+public final class Exchange {
+  private final String id;
+  private final Instant startedAt;
+  private final long startNanos;
+  private final String method;
+  private final String uri;
+  private final HttpHeaders requestHeaders;
+
+  private ByteBuf body;
+  private UpstreamAuth upstreamAuth;
+
+  public Exchange(
+      String id,
+      Instant startedAt,
+      long startNanos,
+      String method,
+      String uri,
+      HttpHeaders requestHeaders) {
+    this.id = requireNonNull(id, "id");
+    this.startedAt = requireNonNull(startedAt, "startedAt");
+    this.startNanos = startNanos;
+    this.method = requireNonNull(method, "method");
+    this.uri = requireNonNull(uri, "uri");
+    this.requestHeaders = requireNonNull(requestHeaders, "requestHeaders");
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  /** {@link System#nanoTime()} when the request head arrived; for durations only. */
+  public long startNanos() {
+    return startNanos;
+  }
+
+  public String method() {
+    return method;
+  }
+
+  /** Path and query string as the caller sent them, e.g. {@code /v1/messages?beta=true}. */
+  public String uri() {
+    return uri;
+  }
+
+  /** The caller's request headers, credentials included: never log or record them as they are. */
+  public HttpHeaders requestHeaders() {
+    return requestHeaders;
+  }
+
+  /** The buffered request body; empty until the body has been read. Not retained for the caller. */
+  public Optional<ByteBuf> body() {
+    return Optional.ofNullable(body);
+  }
+
+  /** Hands the buffered body to the exchange, which then owns (and eventually releases) it. */
+  public void body(ByteBuf body) {
+    if (this.body != null && this.body != body) {
+      this.body.release();
+    }
+    this.body = body;
+  }
+
+  /** Takes the body out of the exchange; the caller now owns it. */
+  public ByteBuf takeBody() {
+    ByteBuf taken = body;
+    body = null;
+    return taken;
+  }
+
+  /** Releases what the exchange still owns; safe to call more than once. */
+  public void release() {
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+  }
+
+  public Optional<UpstreamAuth> upstreamAuth() {
+    return Optional.ofNullable(upstreamAuth);
+  }
+
+  public void upstreamAuth(UpstreamAuth auth) {
+    this.upstreamAuth = requireNonNull(auth, "auth");
+  }
+
+  @Override
+  public String toString() {
+    return "Exchange{" + id + ' ' + method + ' ' + uri + '}';
+  }
+}

@@ -1,0 +1,244 @@
+package dev.jitgw.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.credential.SecretRef;
+import dev.jitgw.core.credential.UpstreamCredentials;
+import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.policy.credential.ApiKeyCredentials;
+import dev.jitgw.policy.credential.CredentialStage;
+import dev.jitgw.server.admin.AdminInitializer;
+import dev.jitgw.server.admin.Readiness;
+import dev.jitgw.server.dataplane.DataPlane;
+import dev.jitgw.server.dataplane.DataPlaneInitializer;
+import dev.jitgw.server.dataplane.DrainEvent;
+import dev.jitgw.server.dataplane.ExchangeTracker;
+import dev.jitgw.server.upstream.UpstreamClient;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gateway: data plane, admin listener, upstream client and the executors behind them.
+ *
+ * <p>Shutdown order ({@link #close()}): readiness turns false, the data-plane listener stops
+ * accepting, idle connections close, in-flight exchanges drain up to {@code
+ * shutdown.drain_timeout}, the rest are closed, then the admin listener, the upstream pools and the
+ * event loops stop.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+  private final GatewayConfig config;
+  private final EventLoopGroup acceptGroup;
+  private final EventLoopGroup ioGroup;
+  private final ScheduledExecutorService blocking;
+  private final List<AutoCloseable> resources;
+  private final UpstreamClient upstream;
+  private final ExchangeTracker tracker;
+  private final ChannelGroup dataChannels;
+  private final ChannelGroup adminChannels;
+  private final Channel dataListener;
+  private final Channel adminListener;
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+  private GatewayServer(Builder builder) {
+    this.config = builder.config;
+    Transport transport = Transport.best();
+    int threads =
+        config.http().workerThreads() > 0
+            ? config.http().workerThreads()
+            : Runtime.getRuntime().availableProcessors();
+    this.acceptGroup = transport.newGroup(1, "jitgw-accept");
+    this.ioGroup = transport.newGroup(threads, "jitgw-io");
+    this.blocking =
+        Executors.newScheduledThreadPool(2, new DefaultThreadFactory("jitgw-blocking", true));
+    this.resources = new ArrayList<>();
+    this.tracker = new ExchangeTracker();
+    this.dataChannels = new DefaultChannelGroup("data-plane", GlobalEventExecutor.INSTANCE);
+    this.adminChannels = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
+    try {
+      UpstreamCredentials credentials = builder.credentials;
+      if (credentials == null) {
+        ApiKeyCredentials apiKey =
+            ApiKeyCredentials.start(
+                SecretRef.parse(config.upstream().apiKey(), builder.environment),
+                blocking,
+                Duration.ofSeconds(1));
+        resources.add(apiKey);
+        if (!apiKey.isConfigured()) {
+          log.warn(
+              "no upstream API key: {} resolves to nothing; requests will be refused with 503"
+                  + " until it does",
+              config.upstream().apiKey());
+        }
+        credentials = apiKey;
+      }
+      this.upstream = new UpstreamClient(config.upstream(), transport, blocking);
+      List<RequestStage> stages = List.of(new CredentialStage(credentials));
+      DataPlane dataPlane = new DataPlane(config, stages, upstream, tracker, builder.clock);
+
+      Readiness readiness = new Readiness();
+      readiness.register("accepting", () -> !tracker.isDraining());
+
+      this.dataListener =
+          new ServerBootstrap()
+              .group(acceptGroup, ioGroup)
+              .channel(transport.serverChannel())
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.AUTO_READ, false)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(new DataPlaneInitializer(dataPlane, dataChannels))
+              .bind(config.listen().toSocketAddress())
+              .syncUninterruptibly()
+              .channel();
+      this.adminListener =
+          new ServerBootstrap()
+              .group(acceptGroup, ioGroup)
+              .channel(transport.serverChannel())
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(new AdminInitializer(readiness, adminChannels))
+              .bind(config.adminListen().toSocketAddress())
+              .syncUninterruptibly()
+              .channel();
+    } catch (RuntimeException e) {
+      shutdownExecutors();
+      throw e;
+    }
+    log.info(
+        "jitgw listening: data plane {} (upstream {}), admin {} [{}]",
+        dataPlaneAddress(),
+        config.upstream().url(),
+        adminAddress(),
+        transport);
+  }
+
+  public static Builder builder(GatewayConfig config) {
+    return new Builder(config);
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  public InetSocketAddress dataPlaneAddress() {
+    return (InetSocketAddress) dataListener.localAddress();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return (InetSocketAddress) adminListener.localAddress();
+  }
+
+  /** Exchanges in flight right now. */
+  public int activeExchanges() {
+    return tracker.active();
+  }
+
+  /** Completes when {@link #close()} has finished. */
+  public CompletableFuture<Void> terminationFuture() {
+    return terminated;
+  }
+
+  /** Drains and stops; safe to call more than once and from any thread but an event loop. */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      terminated.join();
+      return;
+    }
+    Duration deadline = config.shutdown().drainTimeout();
+    log.info("shutting down: draining {} exchange(s) for up to {}", tracker.active(), deadline);
+    CompletableFuture<Void> drained = tracker.drain();
+    dataListener.close().syncUninterruptibly();
+    for (Channel ch : dataChannels) {
+      ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE));
+    }
+    try {
+      drained.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn("drain deadline passed with {} exchange(s) in flight; closing them", tracker.active());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.warn("drain failed", e);
+    }
+    dataChannels.close().awaitUninterruptibly();
+    adminListener.close().syncUninterruptibly();
+    adminChannels.close().awaitUninterruptibly();
+    upstream.close();
+    shutdownExecutors();
+    log.info("jitgw stopped");
+    terminated.complete(null);
+  }
+
+  private void shutdownExecutors() {
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", resource, e);
+      }
+    }
+    ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    blocking.shutdownNow();
+  }
+
+  /** Builds and starts a {@link GatewayServer}. */
+  public static final class Builder {
+    private final GatewayConfig config;
+    private Map<String, String> environment = System.getenv();
+    private UpstreamCredentials credentials;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(GatewayConfig config) {
+      this.config = requireNonNull(config, "config");
+    }
+
+    /** Where {@code env:} secret references are resolved; the process environment by default. */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Map.copyOf(requireNonNull(environment, "environment"));
+      return this;
+    }
+
+    /** Overrides the upstream credential source (default: the API key secret reference). */
+    public Builder credentials(UpstreamCredentials credentials) {
+      this.credentials = requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Binds both listeners; fails if either address is taken. */
+    public GatewayServer start() {
+      return new GatewayServer(this);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.jitgw.server.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code jitgw}: the launcher's entry point; every capability is a subcommand. */
+@Command(
+    name = "jitgw",
+    mixinStandardHelpOptions = true,
+    versionProvider = JitgwCommand.Version.class,
+    description = "Just-in-time access gateway for the Claude API.",
+    subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+public final class JitgwCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(newCommandLine().execute(args));
+  }
+
+  /** The configured command line, also used by tests. */
+  public static CommandLine newCommandLine() {
+    return new CommandLine(new JitgwCommand())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setUsageHelpAutoWidth(true);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = JitgwCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"jitgw " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

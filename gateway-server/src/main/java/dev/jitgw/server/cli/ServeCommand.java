@@ -1,0 +1,96 @@
+package dev.jitgw.server.cli;
+
+import dev.jitgw.core.config.ConfigException;
+import dev.jitgw.core.config.ConfigLoader;
+import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.server.GatewayServer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jitgw serve}: runs the gateway until SIGTERM or SIGINT, then drains and stops. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the gateway until SIGTERM/SIGINT, then drain in-flight exchanges and stop.",
+      "Settings, highest first: these flags, environment variables (JITGW_*), the config file,"
+          + " built-in defaults."
+    })
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML config file (default: $JITGW_CONFIG, else none).")
+  Path config;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Data-plane address.")
+  String listen;
+
+  @Option(
+      names = "--admin-listen",
+      paramLabel = "HOST:PORT",
+      description = "Admin API and UI address.")
+  String adminListen;
+
+  @Option(names = "--upstream-url", paramLabel = "URL", description = "Upstream Claude API URL.")
+  String upstreamUrl;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory.")
+  String dataDir;
+
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file.")
+  String policy;
+
+  @Override
+  public Integer call() {
+    Map<String, String> environment = System.getenv();
+    GatewayConfig gatewayConfig;
+    try {
+      gatewayConfig = ConfigLoader.load(configFile(environment), environment, flags());
+    } catch (ConfigException e) {
+      System.err.println("jitgw: " + e.getMessage());
+      return 2;
+    }
+    GatewayServer server;
+    try {
+      server = GatewayServer.builder(gatewayConfig).environment(environment).start();
+    } catch (RuntimeException e) {
+      System.err.println("jitgw: cannot start: " + e.getMessage());
+      log.debug("start-up failed", e);
+      return 1;
+    }
+    Thread hook = new Thread(server::close, "jitgw-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    server.terminationFuture().join();
+    return 0;
+  }
+
+  private Optional<Path> configFile(Map<String, String> environment) {
+    if (config != null) {
+      return Optional.of(config);
+    }
+    String fromEnvironment = environment.get("JITGW_CONFIG");
+    return fromEnvironment == null || fromEnvironment.isBlank()
+        ? Optional.empty()
+        : Optional.of(Path.of(fromEnvironment.trim()));
+  }
+
+  private Map<String, String> flags() {
+    Map<String, String> flags = new LinkedHashMap<>();
+    flags.put("listen", listen);
+    flags.put("admin_listen", adminListen);
+    flags.put("upstream.url", upstreamUrl);
+    flags.put("data_dir", dataDir);
+    flags.put("policy_file", policy);
+    return flags;
+  }
+}

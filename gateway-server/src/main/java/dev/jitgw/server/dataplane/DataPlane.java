@@ -1,0 +1,29 @@
+package dev.jitgw.server.dataplane;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.server.upstream.UpstreamClient;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * What every data-plane connection shares: settings, the request stages in order, the upstream
+ * client and the in-flight counter.
+ */
+public record DataPlane(
+    GatewayConfig config,
+    List<RequestStage> stages,
+    UpstreamClient upstream,
+    ExchangeTracker tracker,
+    Clock clock) {
+
+  public DataPlane {
+    requireNonNull(config, "config");
+    stages = List.copyOf(stages);
+    requireNonNull(upstream, "upstream");
+    requireNonNull(tracker, "tracker");
+    requireNonNull(clock, "clock");
+  }
+}

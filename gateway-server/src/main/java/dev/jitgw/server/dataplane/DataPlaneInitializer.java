@@ -1,0 +1,60 @@
+package dev.jitgw.server.dataplane;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jitgw.core.config.HttpConfig;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+
+/**
+ * The data-plane pipeline, built from small named steps (Zuul's {@code
+ * BaseZuulChannelInitializer}): HTTP/1.1 codec, framing guard, exchange handler.
+ */
+public final class DataPlaneInitializer extends ChannelInitializer<Channel> {
+  public static final String HTTP_DECODER = "http-decoder";
+  public static final String HTTP_ENCODER = "http-encoder";
+  public static final String FRAMING_GUARD = "framing-guard";
+  public static final String EXCHANGE_HANDLER = "exchange";
+
+  private final DataPlane dataPlane;
+  private final ChannelGroup channels;
+
+  public DataPlaneInitializer(DataPlane dataPlane, ChannelGroup channels) {
+    this.dataPlane = requireNonNull(dataPlane, "dataPlane");
+    this.channels = requireNonNull(channels, "channels");
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    channels.add(ch);
+    ChannelPipeline pipeline = ch.pipeline();
+    addHttpHandlers(pipeline, dataPlane.config().http());
+    addExchangeHandlers(pipeline);
+  }
+
+  static void addHttpHandlers(ChannelPipeline pipeline, HttpConfig http) {
+    pipeline.addLast(HTTP_DECODER, new HttpRequestDecoder(decoderConfig(http)));
+    pipeline.addLast(HTTP_ENCODER, new HttpResponseEncoder());
+    pipeline.addLast(FRAMING_GUARD, new RequestFramingGuard());
+  }
+
+  private void addExchangeHandlers(ChannelPipeline pipeline) {
+    pipeline.addLast(EXCHANGE_HANDLER, new ExchangeHandler(dataPlane));
+  }
+
+  static HttpDecoderConfig decoderConfig(HttpConfig http) {
+    return new HttpDecoderConfig()
+        .setMaxInitialLineLength(http.maxUriLength().toIntBytes())
+        .setMaxHeaderSize(http.maxHeaderSize().toIntBytes())
+        .setMaxChunkSize(64 * 1024)
+        .setValidateHeaders(true)
+        .setAllowDuplicateContentLengths(false)
+        .setStrictLineParsing(true)
+        .setUseRfc9112TransferEncoding(true);
+  }
+}

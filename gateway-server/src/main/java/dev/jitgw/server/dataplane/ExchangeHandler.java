@@ -1,0 +1,709 @@
+package dev.jitgw.server.dataplane;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jitgw.core.config.Durations;
+import dev.jitgw.core.config.UpstreamConfig;
+import dev.jitgw.core.credential.UpstreamAuth;
+import dev.jitgw.core.error.ErrorCode;
+import dev.jitgw.core.error.GatewayError;
+import dev.jitgw.core.error.GatewayException;
+import dev.jitgw.core.exchange.Exchange;
+import dev.jitgw.core.exchange.ExchangeId;
+import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.server.http.ErrorResponses;
+import dev.jitgw.server.http.ProxyHeaders;
+import dev.jitgw.server.upstream.UpstreamConnection;
+import dev.jitgw.server.upstream.UpstreamResponseListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the exchanges of one caller connection, one at a time: reads the request head, buffers the
+ * body up to the cap, runs the request stages, forwards to the upstream and streams the response
+ * back with backpressure both ways.
+ *
+ * <p>Everything here runs on the connection's event loop (upstream connections are leased on the
+ * same loop), so the state needs no locking. Auto-read is off: the caller is read only while the
+ * handler wants input, and the upstream is read only while the caller keeps up ({@link
+ * #onReadComplete} and {@link #channelWritabilityChanged}).
+ */
+final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResponseListener {
+  private static final Logger log = LoggerFactory.getLogger(ExchangeHandler.class);
+  private static final Logger exchangeLog = LoggerFactory.getLogger("jitgw.exchange");
+  /** Pipelined messages held while an exchange runs; past this the caller is not read. */
+  private static final int MAX_PENDING = 16;
+
+  private enum State {
+    IDLE,
+    READING_BODY,
+    PROCESSING,
+    FORWARDING,
+    RESPONDING,
+    CLOSING
+  }
+
+  private final DataPlane dataPlane;
+  private final long maxBodyBytes;
+  private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private State state = State.IDLE;
+  private boolean drainRequested;
+
+  // The current exchange.
+  private Exchange exchange;
+  private CompositeByteBuf body;
+  private boolean keepAlive;
+  private UpstreamConnection upstream;
+  private ScheduledFuture<?> headTimeout;
+  private boolean skippingInformational;
+  private boolean streaming;
+  private boolean upstreamReusable;
+  private boolean pausedByCaller;
+  private int status;
+
+  ExchangeHandler(DataPlane dataPlane) {
+    this.dataPlane = requireNonNull(dataPlane, "dataPlane");
+    this.maxBodyBytes = dataPlane.config().http().maxBodySize().bytes();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!pending.isEmpty()) {
+      pending.add(msg);
+      processPending();
+    } else {
+      route(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // Keep one read armed so a caller that leaves is noticed at once (and the upstream request
+    // cancelled), but hold at most MAX_PENDING pipelined messages.
+    if (state != State.CLOSING && pending.size() < MAX_PENDING) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && pausedByCaller && upstream != null) {
+      pausedByCaller = false;
+      upstream.channel().read();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt == DrainEvent.INSTANCE) {
+      drainRequested = true;
+      keepAlive = false;
+      if (state == State.IDLE && pending.isEmpty()) {
+        state = State.CLOSING;
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    State was = state;
+    state = State.CLOSING;
+    if (exchange != null) {
+      // The caller left: cancel the upstream request by closing its connection.
+      log.debug("{}: caller disconnected while {}", exchange.id(), was);
+      endExchange("aborted");
+    }
+    releaseBody();
+    releasePending();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      log.debug("caller connection {} failed: {}", ctx.channel(), cause.toString());
+    } else {
+      log.warn("caller connection {} failed", ctx.channel(), cause);
+    }
+    ctx.close();
+  }
+
+  // ---- caller input ---------------------------------------------------------------------------
+
+  private void route(Object msg) {
+    switch (state) {
+      case IDLE -> dispatch(msg);
+      case READING_BODY -> {
+        if (msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
+          onBodyContent(content);
+        } else if (msg instanceof Rejection rejection) {
+          reject(rejection);
+        } else {
+          pending.add(msg);
+        }
+      }
+      case CLOSING -> ReferenceCountUtil.release(msg);
+      default -> pending.add(msg);
+    }
+  }
+
+  private void processPending() {
+    while (!pending.isEmpty()) {
+      Object next = pending.peek();
+      boolean routable =
+          state == State.IDLE
+              || state == State.CLOSING
+              || (state == State.READING_BODY
+                  && ((next instanceof HttpContent && !(next instanceof HttpRequest))
+                      || next instanceof Rejection));
+      if (!routable) {
+        return;
+      }
+      route(pending.poll());
+    }
+  }
+
+  private void dispatch(Object msg) {
+    if (msg instanceof Rejection rejection) {
+      reject(rejection);
+    } else if (msg instanceof HttpRequest request) {
+      onRequestHead(request);
+    } else {
+      // Content of a request already answered (the caller sent a body we refused to read).
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onRequestHead(HttpRequest request) {
+    beginExchange(request.method().name(), request.uri(), request.headers());
+    keepAlive =
+        HttpUtil.isKeepAlive(request) && !drainRequested && !dataPlane.tracker().isDraining();
+    GatewayError targetError = checkTarget(request.uri());
+    if (targetError != null) {
+      ReferenceCountUtil.release(request);
+      respondError(targetError, true);
+      return;
+    }
+    long declared = HttpUtil.getContentLength(request, -1L);
+    if (declared > maxBodyBytes) {
+      ReferenceCountUtil.release(request);
+      respondError(tooLarge(), true);
+      return;
+    }
+    if (HttpUtil.is100ContinueExpected(request)) {
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    body = ctx.alloc().compositeBuffer(1024);
+    state = State.READING_BODY;
+    if (request instanceof HttpContent content) {
+      onBodyContent(content);
+    }
+  }
+
+  private void onBodyContent(HttpContent content) {
+    ByteBuf data = content.content();
+    if ((long) body.readableBytes() + data.readableBytes() > maxBodyBytes) {
+      content.release();
+      releaseBody();
+      respondError(tooLarge(), true);
+      return;
+    }
+    if (data.isReadable()) {
+      body.addComponent(true, data.retain());
+    }
+    boolean last = content instanceof LastHttpContent;
+    content.release();
+    if (last) {
+      exchange.body(body);
+      body = null;
+      state = State.PROCESSING;
+      runStages(0);
+    }
+  }
+
+  private void reject(Rejection rejection) {
+    if (exchange == null) {
+      beginExchange("-", "-", EmptyHttpHeaders.INSTANCE);
+    }
+    releaseBody();
+    respondError(GatewayError.of(rejection.code(), rejection.message()), true);
+  }
+
+  private GatewayError tooLarge() {
+    return GatewayError.of(
+        ErrorCode.REQUEST_TOO_LARGE,
+        "The request body is larger than the gateway's limit of "
+            + dataPlane.config().http().maxBodySize()
+            + " (http.max_body_size).");
+  }
+
+  /** Only {@code /v1/} is served, as a plain path: no dot segments, no encoded separators. */
+  static GatewayError checkTarget(String uri) {
+    int query = uri.indexOf('?');
+    String path = query < 0 ? uri : uri.substring(0, query);
+    if (!path.startsWith("/v1/")) {
+      return GatewayError.of(
+          ErrorCode.NOT_FOUND,
+          "Not found: this port serves the Claude API under /v1/ only"
+              + " (the admin API is on the admin listener).");
+    }
+    String lower = path.toLowerCase(Locale.ROOT);
+    if (lower.contains("%2f") || lower.contains("%5c") || path.indexOf('\\') >= 0) {
+      return GatewayError.of(
+          ErrorCode.BAD_REQUEST, "Encoded slashes or backslashes are not allowed in the path.");
+    }
+    for (String segment : path.split("/", -1)) {
+      String decoded = QueryStringDecoder.decodeComponent(segment);
+      if (decoded.equals(".") || decoded.equals("..")) {
+        return GatewayError.of(
+            ErrorCode.BAD_REQUEST, "Dot segments ('.' or '..') are not allowed in the path.");
+      }
+    }
+    if (path.equals("/v1/oauth/token")) {
+      // The gateway's own token endpoint: never forwarded, since the body carries an identity
+      // assertion meant for the gateway.
+      return GatewayError.of(
+          ErrorCode.NOT_FOUND, "The token endpoint /v1/oauth/token is not enabled on this gateway.");
+    }
+    return null;
+  }
+
+  // ---- stages ---------------------------------------------------------------------------------
+
+  private void runStages(int index) {
+    List<RequestStage> stages = dataPlane.stages();
+    Exchange current = exchange;
+    for (int i = index; i < stages.size(); i++) {
+      CompletableFuture<Void> step;
+      try {
+        step = stages.get(i).apply(current).toCompletableFuture();
+      } catch (RuntimeException e) {
+        step = CompletableFuture.failedFuture(e);
+      }
+      if (step.isDone() && !step.isCompletedExceptionally()) {
+        continue;
+      }
+      int next = i + 1;
+      // Resume on this connection's event loop, whatever thread completed the stage.
+      step.whenComplete(
+          (ignored, error) ->
+              ctx.executor()
+                  .execute(
+                      () -> {
+                        if (exchange != current || state != State.PROCESSING) {
+                          return;
+                        }
+                        if (error != null) {
+                          failStage(error);
+                        } else {
+                          runStages(next);
+                        }
+                      }));
+      return;
+    }
+    forward();
+  }
+
+  private void failStage(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+    if (cause instanceof GatewayException gatewayException) {
+      respondError(gatewayException.error(), !keepAlive);
+    } else {
+      log.error("{}: stage failed", exchange.id(), cause);
+      respondError(
+          GatewayError.of(
+              ErrorCode.INTERNAL,
+              "The gateway failed to process the request; its logs name this exchange id."),
+          !keepAlive);
+    }
+  }
+
+  // ---- upstream -------------------------------------------------------------------------------
+
+  private void forward() {
+    state = State.FORWARDING;
+    Exchange current = exchange;
+    dataPlane
+        .upstream()
+        .acquire(ctx.channel().eventLoop())
+        .addListener((Future<UpstreamConnection> f) -> onLeased(current, f, true));
+  }
+
+  private void onLeased(Exchange leasedFor, Future<UpstreamConnection> lease, boolean mayRetry) {
+    if (exchange != leasedFor || state != State.FORWARDING) {
+      if (lease.isSuccess()) {
+        dataPlane.upstream().release(lease.getNow(), false);
+      }
+      return;
+    }
+    if (!lease.isSuccess()) {
+      respondError(unreachable(lease.cause()), !keepAlive);
+      return;
+    }
+    send(lease.getNow(), mayRetry && lease.getNow().reused());
+  }
+
+  private void send(UpstreamConnection connection, boolean mayRetry) {
+    Exchange current = exchange;
+    UpstreamConfig config = dataPlane.upstream().config();
+    upstream = connection;
+    connection.bind(this);
+    ByteBuf payload = current.body().map(ByteBuf::retainedDuplicate).orElse(Unpooled.EMPTY_BUFFER);
+    HttpMethod method = HttpMethod.valueOf(current.method());
+    long length = payload.isReadable() || hasBodySemantics(method) ? payload.readableBytes() : -1;
+    UpstreamAuth auth = current.upstreamAuth().orElseThrow();
+    HttpHeaders headers =
+        ProxyHeaders.upstreamRequest(current.requestHeaders(), config.authority(), auth, length);
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            method,
+            config.basePath() + current.uri(),
+            payload,
+            headers,
+            EmptyHttpHeaders.INSTANCE);
+    connection
+        .channel()
+        .writeAndFlush(request)
+        .addListener(
+            (ChannelFuture written) -> {
+              if (written.isSuccess() || exchange != current || upstream != connection) {
+                return;
+              }
+              // Nothing was written: the pooled connection was already closed. One retry on a
+              // fresh connection is safe because the upstream cannot have seen the request.
+              upstream = null;
+              dataPlane.upstream().release(connection, false);
+              cancelHeadTimeout();
+              if (mayRetry) {
+                dataPlane
+                    .upstream()
+                    .acquire(ctx.channel().eventLoop())
+                    .addListener(
+                        (Future<UpstreamConnection> f) -> onLeased(current, f, false));
+              } else {
+                respondError(unreachable(written.cause()), !keepAlive);
+              }
+            });
+    connection.channel().read();
+    headTimeout =
+        ctx.executor()
+            .schedule(
+                () -> onHeadTimeout(current),
+                config.responseTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+  }
+
+  private static boolean hasBodySemantics(HttpMethod method) {
+    return method.equals(HttpMethod.POST)
+        || method.equals(HttpMethod.PUT)
+        || method.equals(HttpMethod.PATCH);
+  }
+
+  private void onHeadTimeout(Exchange timedOut) {
+    if (exchange != timedOut || state != State.FORWARDING) {
+      return;
+    }
+    headTimeout = null;
+    closeUpstream();
+    respondError(
+        GatewayError.of(
+            ErrorCode.UPSTREAM_TIMEOUT,
+            "The upstream did not answer within "
+                + Durations.format(dataPlane.upstream().config().responseTimeout())
+                + " (upstream.response_timeout); retry later."),
+        !keepAlive);
+  }
+
+  @Override
+  public void onResponseHead(HttpResponse head) {
+    if (state != State.FORWARDING) {
+      return;
+    }
+    if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+      skippingInformational = true;
+      return;
+    }
+    cancelHeadTimeout();
+    state = State.RESPONDING;
+    status = head.status().code();
+    HttpHeaders headers = ProxyHeaders.downstreamResponse(head.headers(), exchange.id());
+    String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE, "");
+    streaming = contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+    boolean framed =
+        head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+            || HttpUtil.isTransferEncodingChunked(head);
+    upstreamReusable = HttpUtil.isKeepAlive(head) && framed;
+    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers);
+    boolean bodyless =
+        exchange.method().equals("HEAD") || status == 204 || status == 304;
+    if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      HttpUtil.setTransferEncodingChunked(response, true);
+    }
+    if (!keepAlive) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ctx.write(response);
+  }
+
+  @Override
+  public void onResponseContent(HttpContent content) {
+    if (skippingInformational) {
+      if (content instanceof LastHttpContent) {
+        skippingInformational = false;
+      }
+      content.release();
+      return;
+    }
+    if (state != State.RESPONDING) {
+      content.release();
+      return;
+    }
+    if (content instanceof LastHttpContent) {
+      UpstreamConnection connection = upstream;
+      upstream = null;
+      dataPlane.upstream().release(connection, upstreamReusable);
+      finishExchange(ctx.writeAndFlush(content), "complete");
+    } else {
+      ctx.write(content);
+    }
+  }
+
+  @Override
+  public void onReadComplete() {
+    if (state != State.RESPONDING && state != State.FORWARDING) {
+      return;
+    }
+    ctx.flush();
+    if (upstream == null) {
+      return;
+    }
+    if (ctx.channel().isWritable()) {
+      upstream.channel().read();
+    } else {
+      pausedByCaller = true;
+    }
+  }
+
+  @Override
+  public boolean isPausedByCaller() {
+    return pausedByCaller;
+  }
+
+  @Override
+  public void onUpstreamFailure(Throwable cause) {
+    UpstreamConnection connection = upstream;
+    upstream = null;
+    if (connection != null) {
+      dataPlane.upstream().release(connection, false);
+    }
+    cancelHeadTimeout();
+    boolean idle = cause instanceof IOException && cause.getMessage() != null
+        && cause.getMessage().contains("idle_timeout");
+    if (state == State.FORWARDING) {
+      respondError(
+          idle
+              ? GatewayError.of(
+                  ErrorCode.UPSTREAM_TIMEOUT,
+                  "The upstream stopped sending (upstream.idle_timeout); retry later.")
+              : unreachable(cause),
+          !keepAlive);
+      return;
+    }
+    if (state != State.RESPONDING) {
+      return;
+    }
+    keepAlive = false;
+    if (streaming) {
+      // The 200 and part of the stream are out: the failure becomes an SSE error event.
+      GatewayError error =
+          GatewayError.of(
+              idle ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
+              idle
+                  ? "The upstream stopped sending mid-stream (upstream.idle_timeout)."
+                  : "The upstream connection failed mid-stream; the response is incomplete.");
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(error.toSseEvent(exchange.id()))));
+      finishExchange(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), "error");
+    } else {
+      // A plain body cannot carry an error once started: closing tells the caller it is cut.
+      ctx.flush();
+      finishExchange(ctx.newSucceededFuture(), "error");
+    }
+  }
+
+  private GatewayError unreachable(Throwable cause) {
+    String reason = cause == null ? "unknown error" : cause.getClass().getSimpleName();
+    if (cause instanceof ClosedChannelException || cause instanceof IOException) {
+      reason = cause.getMessage() == null ? reason : cause.getMessage();
+    }
+    log.debug("upstream unreachable", cause);
+    return GatewayError.of(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        "The upstream "
+            + dataPlane.upstream().config().url().getHost()
+            + " cannot be reached ("
+            + reason
+            + "); retry later.");
+  }
+
+  private void closeUpstream() {
+    UpstreamConnection connection = upstream;
+    upstream = null;
+    if (connection != null) {
+      dataPlane.upstream().release(connection, false);
+    }
+  }
+
+  private void cancelHeadTimeout() {
+    if (headTimeout != null) {
+      headTimeout.cancel(false);
+      headTimeout = null;
+    }
+  }
+
+  // ---- exchange lifecycle ---------------------------------------------------------------------
+
+  private void beginExchange(String method, String uri, HttpHeaders headers) {
+    exchange =
+        new Exchange(
+            ExchangeId.next(dataPlane.clock()),
+            dataPlane.clock().instant(),
+            System.nanoTime(),
+            method,
+            uri,
+            headers);
+    dataPlane.tracker().begin();
+    status = 0;
+    streaming = false;
+    pausedByCaller = false;
+    skippingInformational = false;
+  }
+
+  private void respondError(GatewayError error, boolean close) {
+    if (close) {
+      keepAlive = false;
+    }
+    closeUpstream();
+    cancelHeadTimeout();
+    status = error.status();
+    state = State.RESPONDING;
+    String id = exchange == null ? null : exchange.id();
+    ChannelFuture written =
+        ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), error, id, !keepAlive));
+    finishExchange(written, "error:" + error.code().code());
+  }
+
+  private void finishExchange(ChannelFuture written, String outcome) {
+    endExchange(outcome);
+    if (!keepAlive) {
+      state = State.CLOSING;
+      written.addListener(ChannelFutureListener.CLOSE);
+      releasePending();
+      return;
+    }
+    state = State.IDLE;
+    processPending();
+    if (state == State.IDLE || state == State.READING_BODY) {
+      ctx.read();
+    }
+  }
+
+  private void endExchange(String outcome) {
+    Exchange ended = exchange;
+    if (ended == null) {
+      return;
+    }
+    exchange = null;
+    closeUpstream();
+    cancelHeadTimeout();
+    ended.release();
+    dataPlane.tracker().end();
+    if (exchangeLog.isInfoEnabled()) {
+      long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - ended.startNanos());
+      exchangeLog.info(
+          "exchange={} method={} path={} status={} outcome={} duration_ms={}",
+          ended.id(),
+          ended.method(),
+          pathOf(ended.uri()),
+          status,
+          outcome,
+          micros / 1000.0);
+    }
+  }
+
+  private static String pathOf(String uri) {
+    int query = uri.indexOf('?');
+    return query < 0 ? uri : uri.substring(0, query);
+  }
+
+  private void releaseBody() {
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+  }
+
+  private void releasePending() {
+    Object msg;
+    while ((msg = pending.poll()) != null) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+}

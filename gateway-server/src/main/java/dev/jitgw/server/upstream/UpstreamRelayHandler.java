@@ -1,0 +1,109 @@
+package dev.jitgw.server.upstream;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+
+/**
+ * The last handler of an upstream connection: hands the response to the exchange that leased the
+ * connection. A pooled connection with no lease that receives anything is closed, since the bytes
+ * cannot belong to a request.
+ */
+final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
+  private UpstreamResponseListener listener;
+
+  void bind(UpstreamResponseListener listener) {
+    this.listener = listener;
+  }
+
+  void unbind() {
+    this.listener = null;
+  }
+
+  boolean isBound() {
+    return listener != null;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    UpstreamResponseListener current = listener;
+    if (current == null) {
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    if (msg instanceof HttpObject object && object.decoderResult().isFailure()) {
+      DecoderResult result = object.decoderResult();
+      ReferenceCountUtil.release(msg);
+      fail(ctx, new IOException("malformed upstream response", result.cause()));
+      return;
+    }
+    if (msg instanceof HttpResponse head) {
+      current.onResponseHead(head);
+    }
+    if (msg instanceof HttpContent content) {
+      current.onResponseContent(content);
+    } else if (!(msg instanceof HttpResponse)) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    UpstreamResponseListener current = listener;
+    if (current != null) {
+      current.onReadComplete();
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      UpstreamResponseListener current = listener;
+      if (current != null && !current.isPausedByCaller()) {
+        fail(ctx, new UpstreamIdleException());
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    UpstreamResponseListener current = listener;
+    listener = null;
+    if (current != null) {
+      current.onUpstreamFailure(new IOException("upstream closed the connection"));
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    fail(ctx, cause);
+  }
+
+  private void fail(ChannelHandlerContext ctx, Throwable cause) {
+    UpstreamResponseListener current = listener;
+    listener = null;
+    ctx.close();
+    if (current != null) {
+      current.onUpstreamFailure(cause);
+    }
+  }
+
+  /** No bytes from the upstream for longer than {@code upstream.idle_timeout}. */
+  static final class UpstreamIdleException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    UpstreamIdleException() {
+      super("upstream sent nothing within upstream.idle_timeout", null);
+    }
+  }
+}
