@@ -180,7 +180,8 @@ public final class GatewayServer implements AutoCloseable {
     try {
       drained.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      log.warn("drain deadline passed with {} exchange(s) in flight; closing them", tracker.active());
+      log.warn(
+          "drain deadline passed with {} exchange(s) in flight; closing them", tracker.active());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException e) {

@@ -32,8 +32,8 @@ import java.util.stream.Collectors;
  * YAML config file, built-in defaults (contract section 1).
  *
  * <p>The file is bound on its own first, so that a mistake in it is reported with its line and
- * column; the environment and flags are then laid over it key by key and the result bound again,
- * so that a bad variable or flag is reported under its own name.
+ * column; the environment and flags are then laid over it key by key and the result bound again, so
+ * that a bad variable or flag is reported under its own name.
  */
 public final class ConfigLoader {
 
@@ -47,8 +47,8 @@ public final class ConfigLoader {
           "JITGW_POLICY_FILE", "policy_file");
 
   /**
-   * {@code ANTHROPIC_API_KEY} holds the key itself, not a reference: when it is set it wins over the
-   * file's {@code upstream.api_key} (environment above file), by pointing the reference at it.
+   * {@code ANTHROPIC_API_KEY} holds the key itself, not a reference: when it is set it wins over
+   * the file's {@code upstream.api_key} (environment above file), by pointing the reference at it.
    */
   public static final String API_KEY_VARIABLE = "ANTHROPIC_API_KEY";
 
@@ -115,7 +115,10 @@ public final class ConfigLoader {
       }
       if (!node.isObject()) {
         throw new ConfigException(
-            "config file " + file + ", line 1: expected a mapping of settings, found " + kind(node));
+            "config file "
+                + file
+                + ", line 1: expected a mapping of settings, found "
+                + kind(node));
       }
       YAML.readValue(text, GatewayConfig.class);
       return (ObjectNode) node;
@@ -124,7 +127,12 @@ public final class ConfigLoader {
       String where = at == null ? "" : ", line " + at.getLineNr() + ", column " + at.getColumnNr();
       String key = dottedPath(e);
       throw new ConfigException(
-          "config file " + file + where + (key.isEmpty() ? "" : " (" + key + ")") + ": " + problem(e),
+          "config file "
+              + file
+              + where
+              + (key.isEmpty() ? "" : " (" + key + ")")
+              + ": "
+              + problem(e),
           e);
     }
   }

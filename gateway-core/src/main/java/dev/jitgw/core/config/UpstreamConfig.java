@@ -19,8 +19,8 @@ import java.util.Locale;
  * @param idleTimeout limit between two reads of a response body once it started; past it the
  *     exchange ends as an upstream failure (an SSE {@code error} event for streams)
  * @param poolIdleTimeout how long an unused keep-alive connection stays in the pool
- * @param caFile PEM file of extra CA certificates to trust for an https upstream (default: the JDK's
- *     trust store); hostname verification stays on either way
+ * @param caFile PEM file of extra CA certificates to trust for an https upstream (default: the
+ *     JDK's trust store); hostname verification stays on either way
  */
 public record UpstreamConfig(
     URI url,
@@ -49,8 +49,7 @@ public record UpstreamConfig(
           "url: '" + url + "' (expected a base URL without query or fragment)");
     }
     apiKey = apiKey == null ? DEFAULT_API_KEY : apiKey;
-    connectTimeout =
-        Durations.positive("connect_timeout", connectTimeout, Duration.ofSeconds(10));
+    connectTimeout = Durations.positive("connect_timeout", connectTimeout, Duration.ofSeconds(10));
     responseTimeout =
         Durations.positive("response_timeout", responseTimeout, Duration.ofMinutes(10));
     idleTimeout = Durations.positive("idle_timeout", idleTimeout, Duration.ofMinutes(5));

@@ -32,7 +32,10 @@ public final class SecretRef {
       String name = reference.substring(4);
       return new SecretRef(
           reference,
-          () -> Optional.ofNullable(environment.get(name)).map(String::trim).filter(s -> !s.isEmpty()));
+          () ->
+              Optional.ofNullable(environment.get(name))
+                  .map(String::trim)
+                  .filter(s -> !s.isEmpty()));
     }
     if (reference.startsWith("file:") && reference.length() > 5) {
       return new SecretRef(reference, new FileSource(Path.of(reference.substring(5))));

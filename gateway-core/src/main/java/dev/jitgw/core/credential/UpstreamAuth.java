@@ -8,8 +8,8 @@ import static java.util.Objects.requireNonNull;
  *
  * @param headerName {@code x-api-key} for an API key, {@code authorization} for a bearer token
  * @param headerValue the secret value as sent
- * @param bearer whether this is an OAuth bearer access token (then the {@code oauth-*} beta header is
- *     sent upstream, contract section 2)
+ * @param bearer whether this is an OAuth bearer access token (then the {@code oauth-*} beta header
+ *     is sent upstream, contract section 2)
  */
 public record UpstreamAuth(String headerName, String headerValue, boolean bearer) {
 

@@ -1,9 +1,9 @@
 package dev.jitgw.core.error;
 
 /**
- * Every error the gateway produces itself, with the HTTP status and the Anthropic {@code error.type}
- * the SDKs map to their typed exceptions (contract section 2, "Errors"). The {@link #code()} is what
- * callers branch on: it is rendered as {@code error.details.error_code}.
+ * Every error the gateway produces itself, with the HTTP status and the Anthropic {@code
+ * error.type} the SDKs map to their typed exceptions (contract section 2, "Errors"). The {@link
+ * #code()} is what callers branch on: it is rendered as {@code error.details.error_code}.
  */
 public enum ErrorCode {
   // 400

@@ -45,10 +45,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return;
     }
     String path = new QueryStringDecoder(request.uri()).path();
-    boolean get = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
+    boolean get =
+        request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
     FullHttpResponse response;
     switch (path) {
-      case "/healthz" -> response = get ? json(HttpResponseStatus.OK, status("ok")) : notAllowed(ctx);
+      case "/healthz" ->
+          response = get ? json(HttpResponseStatus.OK, status("ok")) : notAllowed(ctx);
       case "/readyz" -> response = get ? ready() : notAllowed(ctx);
       default -> response = error(ctx, ErrorCode.NOT_FOUND, "Not found: " + path);
     }
@@ -89,12 +91,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return error(ctx, ErrorCode.NOT_FOUND, "Method not allowed on this route.");
   }
 
-  private static FullHttpResponse error(
-      ChannelHandlerContext ctx, ErrorCode code, String message) {
+  private static FullHttpResponse error(ChannelHandlerContext ctx, ErrorCode code, String message) {
     return ErrorResponses.of(ctx.alloc(), GatewayError.of(code, message), null, false);
   }
 
-  private static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+  private static void send(
+      ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
     HttpUtil.setKeepAlive(response, keepAlive);
     var future = ctx.writeAndFlush(response);
     if (!keepAlive) {

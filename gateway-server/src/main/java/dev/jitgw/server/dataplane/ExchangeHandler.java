@@ -68,6 +68,7 @@ import org.slf4j.LoggerFactory;
 final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResponseListener {
   private static final Logger log = LoggerFactory.getLogger(ExchangeHandler.class);
   private static final Logger exchangeLog = LoggerFactory.getLogger("jitgw.exchange");
+
   /** Pipelined messages held while an exchange runs; past this the caller is not read. */
   private static final int MAX_PENDING = 16;
 
@@ -318,7 +319,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       // The gateway's own token endpoint: never forwarded, since the body carries an identity
       // assertion meant for the gateway.
       return GatewayError.of(
-          ErrorCode.NOT_FOUND, "The token endpoint /v1/oauth/token is not enabled on this gateway.");
+          ErrorCode.NOT_FOUND,
+          "The token endpoint /v1/oauth/token is not enabled on this gateway.");
     }
     return null;
   }
@@ -360,9 +362,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   }
 
   private void failStage(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause()
-        : error;
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof GatewayException gatewayException) {
       respondError(gatewayException.error(), !keepAlive);
     } else {
@@ -436,8 +437,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
                 dataPlane
                     .upstream()
                     .acquire(ctx.channel().eventLoop())
-                    .addListener(
-                        (Future<UpstreamConnection> f) -> onLeased(current, f, false));
+                    .addListener((Future<UpstreamConnection> f) -> onLeased(current, f, false));
               } else {
                 respondError(unreachable(written.cause()), !keepAlive);
               }
@@ -492,8 +492,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
             || HttpUtil.isTransferEncodingChunked(head);
     upstreamReusable = HttpUtil.isKeepAlive(head) && framed;
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers);
-    boolean bodyless =
-        exchange.method().equals("HEAD") || status == 204 || status == 304;
+    boolean bodyless = exchange.method().equals("HEAD") || status == 204 || status == 304;
     if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       HttpUtil.setTransferEncodingChunked(response, true);
     }
@@ -555,8 +554,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       dataPlane.upstream().release(connection, false);
     }
     cancelHeadTimeout();
-    boolean idle = cause instanceof IOException && cause.getMessage() != null
-        && cause.getMessage().contains("idle_timeout");
+    boolean idle =
+        cause instanceof IOException
+            && cause.getMessage() != null
+            && cause.getMessage().contains("idle_timeout");
     if (state == State.FORWARDING) {
       respondError(
           idle

@@ -27,6 +27,7 @@ public final class ProxyHeaders {
 
   static final AsciiString ANTHROPIC_BETA = AsciiString.cached("anthropic-beta");
   static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
+
   /** The beta flag that makes the upstream accept an OAuth bearer access token. */
   public static final String OAUTH_BETA = "oauth-2025-04-20";
 

@@ -99,8 +99,8 @@ public final class UpstreamClient implements AutoCloseable {
   }
 
   /**
-   * Returns a connection after a complete response. A connection that is not {@code reusable}
-   * (the response said close, or the exchange ended early) is closed instead.
+   * Returns a connection after a complete response. A connection that is not {@code reusable} (the
+   * response said close, or the exchange ended early) is closed instead.
    */
   public void release(UpstreamConnection connection, boolean reusable) {
     Channel channel = connection.channel();
@@ -163,8 +163,7 @@ public final class UpstreamClient implements AutoCloseable {
 
   private void addHandlers(ChannelPipeline pipeline, Channel ch) {
     if (sslContext != null) {
-      SslHandler ssl =
-          sslContext.newHandler(ch.alloc(), config.url().getHost(), config.port());
+      SslHandler ssl = sslContext.newHandler(ch.alloc(), config.url().getHost(), config.port());
       ssl.setHandshakeTimeoutMillis(config.connectTimeout().toMillis());
       pipeline.addLast(SSL_HANDLER, ssl);
     }
@@ -189,8 +188,7 @@ public final class UpstreamClient implements AutoCloseable {
             InetAddress resolved = InetAddress.getByName(host);
             InetSocketAddress socketAddress = new InetSocketAddress(resolved, config.port());
             address =
-                new CachedAddress(
-                    socketAddress, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+                new CachedAddress(socketAddress, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
             promise.trySuccess(socketAddress);
           } catch (IOException | RuntimeException e) {
             promise.tryFailure(e);

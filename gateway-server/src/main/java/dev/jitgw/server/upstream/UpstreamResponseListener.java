@@ -20,8 +20,8 @@ public interface UpstreamResponseListener {
   boolean isPausedByCaller();
 
   /**
-   * The connection failed before the response was complete: closed or reset by the upstream,
-   * timed out while idle, or a response that could not be parsed.
+   * The connection failed before the response was complete: closed or reset by the upstream, timed
+   * out while idle, or a response that could not be parsed.
    */
   void onUpstreamFailure(Throwable cause);
 }
