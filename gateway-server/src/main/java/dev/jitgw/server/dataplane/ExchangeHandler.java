@@ -571,9 +571,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (state != State.RESPONDING) {
       return;
     }
-    keepAlive = false;
     if (streaming) {
-      // The 200 and part of the stream are out: the failure becomes an SSE error event.
+      // The 200 and part of the stream are out: the failure becomes an SSE error event. The
+      // caller's connection stays usable (the chunked body ends cleanly), so it is kept alive:
+      // closing it would race with clients that pool it.
       GatewayError error =
           GatewayError.of(
               idle ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
@@ -584,6 +585,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       finishExchange(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), "error");
     } else {
       // A plain body cannot carry an error once started: closing tells the caller it is cut.
+      keepAlive = false;
       ctx.flush();
       finishExchange(ctx.newSucceededFuture(), "error");
     }

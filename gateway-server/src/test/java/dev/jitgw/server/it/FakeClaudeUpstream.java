@@ -1,0 +1,311 @@
+package dev.jitgw.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A small in-test server that speaks enough of the Claude Messages API for the official SDK:
+ * messages (JSON and SSE), count_tokens, models. The request's {@code model} picks a scenario:
+ *
+ * <ul>
+ *   <li>{@code claude-test-reset}: stream {@code message_start} and one delta, then reset the
+ *       connection;
+ *   <li>{@code claude-test-400}: answer an Anthropic-shaped 400 error;
+ *   <li>{@code claude-test-silent}: never answer (for head timeouts);
+ *   <li>{@code claude-test-endless}: stream text deltas for as long as the reader keeps up, counting
+ *       the bytes it handed to the socket (for backpressure tests);
+ *   <li>anything else: a normal answer.
+ * </ul>
+ *
+ * Every request is recorded, so tests can assert what reached the upstream, or that nothing did.
+ */
+public final class FakeClaudeUpstream implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String TEXT = "Hello from the test upstream";
+
+  /** One request as the upstream received it. */
+  public record Recorded(String method, String uri, HttpHeaders headers, String body) {}
+
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  private final Channel server;
+  private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final AtomicLong endlessBytesWritten = new AtomicLong();
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final AtomicInteger closedEndlessStreams = new AtomicInteger();
+
+  public FakeClaudeUpstream() {
+    this(null);
+  }
+
+  public FakeClaudeUpstream(SslContext ssl) {
+    server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    openConnections.incrementAndGet();
+                    ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
+                    if (ssl != null) {
+                      ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                    }
+                    ch.pipeline()
+                        .addLast(new HttpServerCodec())
+                        .addLast(new HttpObjectAggregator(64 * 1024 * 1024))
+                        .addLast(new Handler());
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .syncUninterruptibly()
+            .channel();
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  public List<Recorded> requests() {
+    return requests;
+  }
+
+  public Recorded lastRequest() {
+    return requests.get(requests.size() - 1);
+  }
+
+  public long endlessBytesWritten() {
+    return endlessBytesWritten.get();
+  }
+
+  public int closedEndlessStreams() {
+    return closedEndlessStreams.get();
+  }
+
+  public int openConnections() {
+    return openConnections.get();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request)
+        throws Exception {
+      String body = request.content().toString(StandardCharsets.UTF_8);
+      requests.add(
+          new Recorded(request.method().name(), request.uri(), request.headers().copy(), body));
+      String path = request.uri().split("\\?", 2)[0];
+      switch (path) {
+        case "/v1/models" -> json(ctx, request, 200, models());
+        case "/v1/messages/count_tokens" -> json(ctx, request, 200, "{\"input_tokens\":42}");
+        case "/v1/messages" -> messages(ctx, request, JSON.readTree(body));
+        case "/v1/echo" -> json(ctx, request, 200, JSON.writeValueAsString(Map.of("ok", true)));
+        default ->
+            json(
+                ctx,
+                request,
+                404,
+                "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"no"
+                    + " route\"}}");
+      }
+    }
+
+    private void messages(ChannelHandlerContext ctx, FullHttpRequest request, JsonNode body) {
+      String model = body.path("model").asText("claude-test-1");
+      boolean stream = body.path("stream").asBoolean(false);
+      switch (model) {
+        case "claude-test-400" ->
+            json(
+                ctx,
+                request,
+                400,
+                "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                    + "\"message\":\"max_tokens: 99999999 > 64000, the maximum for this model\"},"
+                    + "\"request_id\":\"req_upstream_1\"}");
+        case "claude-test-silent" -> {
+          // Never answer.
+        }
+        case "claude-test-reset" -> {
+          startStream(ctx);
+          ctx.write(event("message_start", messageStart(model)));
+          ctx.writeAndFlush(event("content_block_start", blockStart()));
+          ctx.writeAndFlush(event("content_block_delta", textDelta("partial ")))
+              .addListener(
+                  f -> {
+                    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+                    ctx.close();
+                  });
+        }
+        case "claude-test-endless" -> {
+          startStream(ctx);
+          ctx.writeAndFlush(event("message_start", messageStart(model)));
+          ctx.channel().closeFuture().addListener(f -> closedEndlessStreams.incrementAndGet());
+          ctx.pipeline().addLast(new EndlessWriter());
+          ctx.pipeline().get(EndlessWriter.class).pump(ctx.pipeline().lastContext());
+        }
+        default -> {
+          if (stream) {
+            startStream(ctx);
+            ctx.write(event("message_start", messageStart(model)));
+            ctx.write(event("content_block_start", blockStart()));
+            ctx.write(event("ping", "{\"type\": \"ping\"}"));
+            for (String word : TEXT.split("(?<= )")) {
+              ctx.write(event("content_block_delta", textDelta(word)));
+            }
+            ctx.write(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+            ctx.write(
+                event(
+                    "message_delta",
+                    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+                        + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":6}}"));
+            ctx.write(event("message_stop", "{\"type\":\"message_stop\"}"));
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+          } else {
+            json(ctx, request, 200, message(model));
+          }
+        }
+      }
+    }
+  }
+
+  /** Writes deltas whenever the channel is writable: a fast producer that obeys backpressure. */
+  private final class EndlessWriter extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private int sequence;
+
+    void pump(ChannelHandlerContext ctx) {
+      Channel ch = ctx.channel();
+      while (ch.isActive() && ch.isWritable()) {
+        DefaultHttpContent chunk =
+            event("content_block_delta", textDelta("chunk " + (sequence++) + " " + "x".repeat(900)));
+        endlessBytesWritten.addAndGet(chunk.content().readableBytes());
+        ch.write(chunk);
+      }
+      ch.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (ctx.channel().isWritable()) {
+        pump(ctx);
+      }
+      ctx.fireChannelWritabilityChanged();
+    }
+  }
+
+  private static void startStream(ChannelHandlerContext ctx) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    head.headers().set("request-id", "req_upstream_stream");
+    HttpUtil.setTransferEncodingChunked(head, true);
+    ctx.write(head);
+  }
+
+  static DefaultHttpContent event(String name, String data) {
+    ByteBuf bytes =
+        Unpooled.copiedBuffer("event: " + name + "\ndata: " + data + "\n\n", StandardCharsets.UTF_8);
+    return new DefaultHttpContent(bytes);
+  }
+
+  private static void json(
+      ChannelHandlerContext ctx, FullHttpRequest request, int status, String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(status),
+            Unpooled.wrappedBuffer(bytes));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    response.headers().set("request-id", "req_upstream_json");
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    HttpUtil.setKeepAlive(response, keepAlive);
+    var future = ctx.writeAndFlush(response);
+    if (!keepAlive) {
+      future.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  static String message(String model) {
+    return "{\"id\":\"msg_test_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\""
+        + model
+        + "\",\"content\":[{\"type\":\"text\",\"text\":\""
+        + TEXT
+        + "\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+        + "\"usage\":{\"input_tokens\":12,\"output_tokens\":6}}";
+  }
+
+  private static String messageStart(String model) {
+    return "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_test_2\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\""
+        + model
+        + "\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+        + "\"usage\":{\"input_tokens\":12,\"output_tokens\":1}}}";
+  }
+
+  private static String blockStart() {
+    return "{\"type\":\"content_block_start\",\"index\":0,"
+        + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}";
+  }
+
+  private static String textDelta(String text) {
+    try {
+      return "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+          + "\"text\":"
+          + JSON.writeValueAsString(text)
+          + "}}";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String models() {
+    return "{\"data\":[{\"type\":\"model\",\"id\":\"claude-test-1\",\"display_name\":\"Claude"
+        + " Test\",\"created_at\":\"2025-01-01T00:00:00Z\"}],\"has_more\":false,"
+        + "\"first_id\":\"claude-test-1\",\"last_id\":\"claude-test-1\"}";
+  }
+}

@@ -1,0 +1,99 @@
+package dev.jitgw.server.it;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.config.HostPort;
+import dev.jitgw.core.config.ShutdownConfig;
+import dev.jitgw.server.GatewayServer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts a {@link FakeClaudeUpstream} and the real gateway in-process on free ports before a test
+ * class, and stops both after it.
+ */
+public final class GatewayHarness implements BeforeAllCallback, AfterAllCallback {
+  /** The key the gateway injects upstream; callers never see it. */
+  public static final String UPSTREAM_KEY = "sk-ant-test-upstream-key-0123456789";
+
+  /** What a caller presents; today it is only stripped (identity verification comes later). */
+  public static final String CALLER_CREDENTIAL = "caller-credential-never-forwarded";
+
+  private final UnaryOperator<GatewayConfig> customizer;
+  private final Map<String, String> environment = new HashMap<>();
+  private FakeClaudeUpstream upstream;
+  private GatewayServer gateway;
+
+  public GatewayHarness() {
+    this(UnaryOperator.identity());
+  }
+
+  public GatewayHarness(UnaryOperator<GatewayConfig> customizer) {
+    this.customizer = customizer;
+    environment.put("ANTHROPIC_API_KEY", UPSTREAM_KEY);
+  }
+
+  /** Runs the gateway without an upstream key. */
+  public GatewayHarness withoutUpstreamKey() {
+    environment.remove("ANTHROPIC_API_KEY");
+    return this;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    upstream = new FakeClaudeUpstream();
+    GatewayConfig base =
+        GatewayConfig.defaults()
+            .withListen(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0))
+            .withShutdown(new ShutdownConfig(Duration.ofSeconds(2)));
+    base = base.withUpstream(base.upstream().withUrl(URI.create(upstream.url())));
+    gateway = GatewayServer.builder(customizer.apply(base)).environment(environment).start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  public FakeClaudeUpstream upstream() {
+    return upstream;
+  }
+
+  public GatewayServer gateway() {
+    return gateway;
+  }
+
+  public int port() {
+    return gateway.dataPlaneAddress().getPort();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  public String adminUrl() {
+    return "http://127.0.0.1:" + gateway.adminAddress().getPort();
+  }
+
+  /** The official SDK pointed at the gateway, without retries so each call is one exchange. */
+  public AnthropicClient sdk() {
+    return AnthropicOkHttpClient.builder()
+        .baseUrl(baseUrl())
+        .apiKey(CALLER_CREDENTIAL)
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(30))
+        .build();
+  }
+}
