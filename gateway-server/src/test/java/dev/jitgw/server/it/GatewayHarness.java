@@ -12,14 +12,17 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Starts a {@link FakeClaudeUpstream} and the real gateway in-process on free ports before a test
- * class, and stops both after it.
+ * class (static field) or each test (instance field), and stops both after it.
  */
-public final class GatewayHarness implements BeforeAllCallback, AfterAllCallback {
+public final class GatewayHarness
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
   /** The key the gateway injects upstream; callers never see it. */
   public static final String UPSTREAM_KEY = "sk-ant-test-upstream-key-0123456789";
 
@@ -30,6 +33,7 @@ public final class GatewayHarness implements BeforeAllCallback, AfterAllCallback
   private final Map<String, String> environment = new HashMap<>();
   private FakeClaudeUpstream upstream;
   private GatewayServer gateway;
+  private boolean perTest;
 
   public GatewayHarness() {
     this(UnaryOperator.identity());
@@ -44,6 +48,23 @@ public final class GatewayHarness implements BeforeAllCallback, AfterAllCallback
   public GatewayHarness withoutUpstreamKey() {
     environment.remove("ANTHROPIC_API_KEY");
     return this;
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    if (gateway == null) {
+      perTest = true;
+      beforeAll(context);
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    if (perTest) {
+      afterAll(context);
+      gateway = null;
+      upstream = null;
+    }
   }
 
   @Override

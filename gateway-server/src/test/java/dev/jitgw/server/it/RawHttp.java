@@ -1,0 +1,66 @@
+package dev.jitgw.server.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/** Plain-socket HTTP for tests that need bytes no well-behaved client would send. */
+final class RawHttp {
+  private RawHttp() {}
+
+  /** Sends {@code request} as-is and returns everything read until the server closes. */
+  static String sendAndReadUntilClose(int port, String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(15_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      return readUntilClose(socket.getInputStream());
+    }
+  }
+
+  static String readUntilClose(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    try {
+      int n;
+      while ((n = in.read(buffer)) != -1) {
+        out.write(buffer, 0, n);
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError(
+          "server neither answered completely nor closed; got: "
+              + out.toString(StandardCharsets.ISO_8859_1),
+          e);
+    } catch (java.net.SocketException e) {
+      // Reset after the response: the response read so far is what counts.
+    }
+    return out.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Reads one response with a content-length body (no chunking), leaving the socket open. */
+  static String readOneResponse(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b == -1) {
+        throw new IOException("closed after: " + head);
+      }
+      head.append((char) b);
+    }
+    int length = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    byte[] body = in.readNBytes(length);
+    return head + new String(body, StandardCharsets.UTF_8);
+  }
+
+  static int status(String response) {
+    return Integer.parseInt(response.substring(9, 12));
+  }
+}
