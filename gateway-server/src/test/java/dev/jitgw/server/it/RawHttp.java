@@ -8,11 +8,11 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /** Plain-socket HTTP for tests that need bytes no well-behaved client would send. */
-final class RawHttp {
+public final class RawHttp {
   private RawHttp() {}
 
   /** Sends {@code request} as-is and returns everything read until the server closes. */
-  static String sendAndReadUntilClose(int port, String request) throws IOException {
+  public static String sendAndReadUntilClose(int port, String request) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(15_000);
       socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -21,7 +21,7 @@ final class RawHttp {
     }
   }
 
-  static String readUntilClose(InputStream in) throws IOException {
+  public static String readUntilClose(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[8192];
     try {
@@ -41,7 +41,7 @@ final class RawHttp {
   }
 
   /** Reads one response with a content-length body (no chunking), leaving the socket open. */
-  static String readOneResponse(InputStream in) throws IOException {
+  public static String readOneResponse(InputStream in) throws IOException {
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
       int b = in.read();
@@ -60,7 +60,7 @@ final class RawHttp {
     return head + new String(body, StandardCharsets.UTF_8);
   }
 
-  static int status(String response) {
+  public static int status(String response) {
     return Integer.parseInt(response.substring(9, 12));
   }
 }

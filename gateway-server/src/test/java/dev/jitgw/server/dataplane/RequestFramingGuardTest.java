@@ -1,0 +1,190 @@
+package dev.jitgw.server.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.jitgw.core.config.HttpConfig;
+import dev.jitgw.core.error.ErrorCode;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Request smuggling and malformed framing, one row per input: the decoder and guard must turn each
+ * into a {@link Rejection} (never a request the exchange handler would forward).
+ */
+class RequestFramingGuardTest {
+
+  static Stream<Arguments> smuggling() {
+    String big = "x".repeat(40 * 1024);
+    return Stream.of(
+        row(
+            "CL and TE together",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "TE and CL together (reversed order)",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                + "Content-Length: 4\r\n\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "two different Content-Length",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+                + "Content-Length: 5\r\n\r\nabcde",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "two equal Content-Length",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+                + "Content-Length: 4\r\n\r\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "Content-Length list",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: 4, 4\r\n\r\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "non-numeric Content-Length",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "negative Content-Length",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "Content-Length with plus sign",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: +4\r\n\r\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "chunked not last",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "unknown transfer coding",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "chunked twice",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"
+                + "0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "Transfer-Encoding on HTTP/1.0",
+            "POST /v1/messages HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "bad chunk size",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "zz\r\nabc\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "space before colon",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length : 4\r\n\r\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "bare LF line endings",
+            "POST /v1/messages HTTP/1.1\nHost: a\nContent-Length: 4\n\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "control character in header value",
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-Bad: a\u0000b\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "two Host headers",
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "absolute-form target",
+            "GET http://evil.example/v1/models HTTP/1.1\r\nHost: a\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row("HTTP/2 preface on HTTP/1 port", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", ErrorCode.BAD_REQUEST),
+        row(
+            "oversize headers",
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-Big: " + big + "\r\n\r\n",
+            ErrorCode.HEADERS_TOO_LARGE),
+        row(
+            "oversize request line",
+            "GET /v1/models?q=" + "a".repeat(9 * 1024) + " HTTP/1.1\r\nHost: a\r\n\r\n",
+            ErrorCode.URI_TOO_LONG));
+  }
+
+  private static Arguments row(String name, String request, ErrorCode expected) {
+    return Arguments.of(name, request, expected);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("smuggling")
+  void rejects(String name, String request, ErrorCode expected) {
+    EmbeddedChannel channel = newChannel();
+    channel.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
+    List<Object> out = drain(channel);
+    try {
+      assertThat(out).as(name).isNotEmpty();
+      Object last = out.get(out.size() - 1);
+      assertThat(last).as(name).isInstanceOf(Rejection.class);
+      assertThat(((Rejection) last).code()).as(name).isEqualTo(expected);
+      // Nothing before the rejection may be a complete request that could be forwarded.
+      assertThat(out.stream().filter(LastHttpContent.class::isInstance)).as(name).isEmpty();
+    } finally {
+      out.forEach(ReferenceCountUtil::release);
+    }
+    // After a rejection, further input is dropped.
+    channel.writeInbound(
+        Unpooled.copiedBuffer("GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+    assertThat(drain(channel)).isEmpty();
+    assertFalse(channel.finish());
+  }
+
+  @Test
+  void wellFormedRequestsPassUnchanged() {
+    EmbeddedChannel channel = newChannel();
+    channel.writeInbound(
+        Unpooled.copiedBuffer(
+            "POST /v1/messages?beta=true HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nabcd"
+                + "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2\r\nef\r\n0\r\n\r\n",
+            StandardCharsets.US_ASCII));
+    List<Object> out = drain(channel);
+    try {
+      assertThat(out).noneMatch(Rejection.class::isInstance);
+      assertThat(out.stream().filter(HttpRequest.class::isInstance)).hasSize(2);
+      assertThat(((HttpRequest) out.get(0)).uri()).isEqualTo("/v1/messages?beta=true");
+      StringBuilder bodies = new StringBuilder();
+      for (Object o : out) {
+        if (o instanceof HttpContent content) {
+          bodies.append(content.content().toString(StandardCharsets.US_ASCII));
+        }
+      }
+      assertThat(bodies.toString()).isEqualTo("abcdef");
+    } finally {
+      out.forEach(ReferenceCountUtil::release);
+    }
+    assertFalse(channel.finish());
+  }
+
+  private static EmbeddedChannel newChannel() {
+    return new EmbeddedChannel(
+        new HttpRequestDecoder(DataPlaneInitializer.decoderConfig(HttpConfig.defaults())),
+        new RequestFramingGuard());
+  }
+
+  private static List<Object> drain(EmbeddedChannel channel) {
+    List<Object> out = new ArrayList<>();
+    Object msg;
+    while ((msg = channel.readInbound()) != null) {
+      out.add(msg);
+    }
+    return out;
+  }
+}
