@@ -29,7 +29,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -68,6 +70,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   private final AtomicLong endlessBytesWritten = new AtomicLong();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final AtomicInteger closedEndlessStreams = new AtomicInteger();
+  private final List<String> sniNames = new CopyOnWriteArrayList<>();
 
   public FakeClaudeUpstream() {
     this(null);
@@ -85,7 +88,14 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                     openConnections.incrementAndGet();
                     ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                     if (ssl != null) {
-                      ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                      ch.pipeline()
+                          .addLast(
+                              new SniHandler(
+                                  (Mapping<String, SslContext>)
+                                      host -> {
+                                        sniNames.add(String.valueOf(host));
+                                        return ssl;
+                                      }));
                     }
                     ch.pipeline()
                         .addLast(new HttpServerCodec())
@@ -120,6 +130,11 @@ public final class FakeClaudeUpstream implements AutoCloseable {
 
   public int closedEndlessStreams() {
     return closedEndlessStreams.get();
+  }
+
+  /** The TLS server names (SNI) callers sent, {@code "null"} for none. */
+  public List<String> sniNames() {
+    return sniNames;
   }
 
   public int openConnections() {
