@@ -123,9 +123,17 @@ public final class ConfigLoader {
       YAML.readValue(text, GatewayConfig.class);
       return (ObjectNode) node;
     } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : ", line " + at.getLineNr() + ", column " + at.getColumnNr();
       String key = dottedPath(e);
+      String where =
+          YamlLocator.locate(text, pathOf(e))
+              .map(p -> ", line " + p.line() + ", column " + p.column())
+              .orElseGet(
+                  () -> {
+                    JsonLocation at = e.getLocation();
+                    return at == null || at.getLineNr() < 1
+                        ? ""
+                        : ", line " + at.getLineNr() + ", column " + at.getColumnNr();
+                  });
       throw new ConfigException(
           "config file "
               + file
@@ -157,13 +165,16 @@ public final class ConfigLoader {
   }
 
   private static String dottedPath(JsonProcessingException e) {
+    return String.join(".", pathOf(e));
+  }
+
+  private static List<String> pathOf(JsonProcessingException e) {
     if (!(e instanceof JsonMappingException mapping)) {
-      return "";
+      return List.of();
     }
-    List<JsonMappingException.Reference> path = mapping.getPath();
-    return path.stream()
+    return mapping.getPath().stream()
         .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .collect(Collectors.joining("."));
+        .toList();
   }
 
   private static void set(ObjectNode tree, String dottedKey, String value) {

@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code jitgw serve}: runs the gateway until SIGTERM or SIGINT, then drains and stops. */
 @Command(
@@ -25,6 +27,8 @@ import picocli.CommandLine.Option;
     })
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--config",
@@ -57,14 +61,14 @@ final class ServeCommand implements Callable<Integer> {
     try {
       gatewayConfig = ConfigLoader.load(configFile(environment), environment, flags());
     } catch (ConfigException e) {
-      System.err.println("jitgw: " + e.getMessage());
+      spec.commandLine().getErr().println("jitgw: " + e.getMessage());
       return 2;
     }
     GatewayServer server;
     try {
       server = GatewayServer.builder(gatewayConfig).environment(environment).start();
     } catch (RuntimeException e) {
-      System.err.println("jitgw: cannot start: " + e.getMessage());
+      spec.commandLine().getErr().println("jitgw: cannot start: " + e.getMessage());
       log.debug("start-up failed", e);
       return 1;
     }
