@@ -2,6 +2,7 @@ package dev.jitgw.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jitgw.core.config.ConfigException;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
@@ -66,6 +67,14 @@ public final class GatewayServer implements AutoCloseable {
 
   private GatewayServer(Builder builder) {
     this.config = builder.config;
+    if (config.policyFile() != null) {
+      // Fail closed: a configured policy that is not enforced would be worse than none.
+      throw new ConfigException(
+          "policy_file "
+              + config.policyFile()
+              + ": this build does not enforce policies yet; refusing to start rather than"
+              + " forward requests the policy might deny");
+    }
     Transport transport = Transport.best();
     int threads =
         config.http().workerThreads() > 0
@@ -129,6 +138,10 @@ public final class GatewayServer implements AutoCloseable {
       shutdownExecutors();
       throw e;
     }
+    log.warn(
+        "caller authentication is not in this build yet: every caller that reaches {} is"
+            + " forwarded with the upstream credential; listen on a private address only",
+        dataPlaneAddress());
     log.info(
         "jitgw listening: data plane {} (upstream {}), admin {} [{}]",
         dataPlaneAddress(),

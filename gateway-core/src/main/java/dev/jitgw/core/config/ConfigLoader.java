@@ -237,7 +237,7 @@ public final class ConfigLoader {
       if (text == null || text.isBlank()) {
         throw JsonMappingException.from(p, "expected a file or directory path");
       }
-      return Path.of(text.trim());
+      return Path.of(text.trim()).normalize();
     }
   }
 }

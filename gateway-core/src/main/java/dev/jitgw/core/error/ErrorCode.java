@@ -22,6 +22,9 @@ public enum ErrorCode {
   APPROVAL_TIMEOUT(403, "permission_error", "approval_timeout"),
   // 404, 405
   NOT_FOUND(404, "not_found_error", "not_found"),
+  // 408
+  /** The caller did not finish sending its request within {@code http.request_read_timeout}. */
+  REQUEST_TIMEOUT(408, "invalid_request_error", "request_timeout"),
   // 413, 414, 431
   REQUEST_TOO_LARGE(413, "request_too_large", "request_too_large"),
   URI_TOO_LONG(414, "invalid_request_error", "uri_too_long"),

@@ -67,6 +67,9 @@ final class ServeCommand implements Callable<Integer> {
     GatewayServer server;
     try {
       server = GatewayServer.builder(gatewayConfig).environment(environment).start();
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("jitgw: " + e.getMessage());
+      return 2;
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("jitgw: cannot start: " + e.getMessage());
       log.debug("start-up failed", e);

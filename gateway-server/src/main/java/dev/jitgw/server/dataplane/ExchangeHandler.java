@@ -94,6 +94,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private boolean keepAlive;
   private UpstreamConnection upstream;
   private ScheduledFuture<?> headTimeout;
+  private ScheduledFuture<?> readTimeout;
   private boolean skippingInformational;
   private boolean streaming;
   private boolean upstreamReusable;
@@ -112,6 +113,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    armReadTimeout();
     ctx.read();
     ctx.fireChannelActive();
   }
@@ -163,6 +165,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   public void channelInactive(ChannelHandlerContext ctx) {
     State was = state;
     state = State.CLOSING;
+    cancelReadTimeout();
     if (exchange != null) {
       // The caller left: cancel the upstream request by closing its connection.
       log.debug("{}: caller disconnected while {}", exchange.id(), was);
@@ -251,6 +254,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     body = ctx.alloc().compositeBuffer(1024);
     state = State.READING_BODY;
+    armReadTimeout();
     if (request instanceof HttpContent content) {
       onBodyContent(content);
     }
@@ -270,6 +274,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     boolean last = content instanceof LastHttpContent;
     content.release();
     if (last) {
+      cancelReadTimeout();
       exchange.body(body);
       body = null;
       state = State.PROCESSING;
@@ -614,6 +619,42 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
   }
 
+  /**
+   * Bounds how long the caller may take: waiting for the next request head (an idle keep-alive
+   * connection, or a head sent byte by byte) and then for that request's body. Slow senders hold
+   * a buffer and a connection each, so they are cut off (slowloris).
+   */
+  private void armReadTimeout() {
+    cancelReadTimeout();
+    long millis = dataPlane.config().http().requestReadTimeout().toMillis();
+    readTimeout = ctx.executor().schedule(this::onReadTimeout, millis, TimeUnit.MILLISECONDS);
+  }
+
+  private void cancelReadTimeout() {
+    if (readTimeout != null) {
+      readTimeout.cancel(false);
+      readTimeout = null;
+    }
+  }
+
+  private void onReadTimeout() {
+    readTimeout = null;
+    if (state == State.IDLE) {
+      state = State.CLOSING;
+      releasePending();
+      ctx.close();
+    } else if (state == State.READING_BODY) {
+      releaseBody();
+      respondError(
+          GatewayError.of(
+              ErrorCode.REQUEST_TIMEOUT,
+              "The request was not received within "
+                  + Durations.format(dataPlane.config().http().requestReadTimeout())
+                  + " (http.request_read_timeout)."),
+          true);
+    }
+  }
+
   private void cancelHeadTimeout() {
     if (headTimeout != null) {
       headTimeout.cancel(false);
@@ -657,11 +698,13 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     endExchange(outcome);
     if (!keepAlive) {
       state = State.CLOSING;
+      cancelReadTimeout();
       written.addListener(ChannelFutureListener.CLOSE);
       releasePending();
       return;
     }
     state = State.IDLE;
+    armReadTimeout();
     processPending();
     if (state == State.IDLE || state == State.READING_BODY) {
       ctx.read();

@@ -16,6 +16,7 @@ import dev.jitgw.server.upstream.UpstreamClient;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -145,6 +147,38 @@ class ExchangeHandlerTest {
     assertThat(response.status().code()).isEqualTo(500);
     JsonNode error = errorOf(response);
     assertThat(error.path("message").asText()).doesNotContain("secret internal detail");
+    assertFalse(channel.finish());
+  }
+
+  @Test
+  void aBodyThatDoesNotArriveInTimeIs408() throws Exception {
+    EmbeddedChannel channel = channel(GatewayConfig.defaults());
+    channel.freezeTime();
+    DefaultHttpRequest head =
+        new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/messages");
+    HttpUtil.setContentLength(head, 100);
+    channel.writeInbound(head);
+    channel.advanceTimeBy(59, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat((Object) channel.readOutbound()).isNull();
+    channel.advanceTimeBy(2, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    FullHttpResponse response = channel.readOutbound();
+    assertThat(response.status().code()).isEqualTo(408);
+    assertThat(errorOf(response).path("details").path("error_code").asText())
+        .isEqualTo("request_timeout");
+    assertThat(channel.isOpen()).isFalse();
+    assertFalse(channel.finish());
+  }
+
+  @Test
+  void anIdleConnectionIsClosedQuietly() {
+    EmbeddedChannel channel = channel(GatewayConfig.defaults());
+    channel.freezeTime();
+    channel.advanceTimeBy(61, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.isOpen()).isFalse();
     assertFalse(channel.finish());
   }
 
