@@ -9,9 +9,9 @@ import java.time.Duration;
  *     request_too_large}
  * @param maxHeaderSize all request header lines together; larger: 431
  * @param maxUriLength the request line; longer: 414
- * @param requestReadTimeout how long a connection may wait for the next request head, and then
- *     for that request's whole body; an idle keep-alive connection is closed, a body still
- *     arriving gets 408 {@code request_timeout}
+ * @param requestReadTimeout how long a connection may wait for the next request head, and then for
+ *     that request's whole body; an idle keep-alive connection is closed, a body still arriving
+ *     gets 408 {@code request_timeout}
  * @param workerThreads event-loop threads; 0 means one per CPU core
  */
 public record HttpConfig(

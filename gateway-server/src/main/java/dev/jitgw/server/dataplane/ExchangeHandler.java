@@ -621,8 +621,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   /**
    * Bounds how long the caller may take: waiting for the next request head (an idle keep-alive
-   * connection, or a head sent byte by byte) and then for that request's body. Slow senders hold
-   * a buffer and a connection each, so they are cut off (slowloris).
+   * connection, or a head sent byte by byte) and then for that request's body. Slow senders hold a
+   * buffer and a connection each, so they are cut off (slowloris).
    */
   private void armReadTimeout() {
     cancelReadTimeout();

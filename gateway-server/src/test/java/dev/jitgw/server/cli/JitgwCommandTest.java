@@ -46,7 +46,8 @@ class JitgwCommandTest {
   @Test
   void serveStopsOnABadConfigFileNamingFileAndLine(@TempDir Path dir) throws Exception {
     Path config = dir.resolve("gateway.yaml");
-    Files.writeString(config, "listen: 127.0.0.1:0\nupstream:\n  url: https://x.example\n  tiemout: 5s\n");
+    Files.writeString(
+        config, "listen: 127.0.0.1:0\nupstream:\n  url: https://x.example\n  tiemout: 5s\n");
     Run run = run("serve", "--config", config.toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains(config.toString()).contains("line 4").contains("tiemout");

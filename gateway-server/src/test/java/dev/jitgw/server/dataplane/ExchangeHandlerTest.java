@@ -46,8 +46,7 @@ class ExchangeHandlerTest {
 
   private EmbeddedChannel channel(GatewayConfig config, RequestStage... stages) {
     DataPlane dataPlane =
-        new DataPlane(
-            config, List.of(stages), upstream, new ExchangeTracker(), Clock.systemUTC());
+        new DataPlane(config, List.of(stages), upstream, new ExchangeTracker(), Clock.systemUTC());
     return new EmbeddedChannel(new ExchangeHandler(dataPlane));
   }
 
@@ -102,7 +101,8 @@ class ExchangeHandlerTest {
   @Test
   void framingRejectionIsAnsweredAndCloses() throws Exception {
     EmbeddedChannel channel = channel(GatewayConfig.defaults());
-    channel.writeInbound(new Rejection(ErrorCode.HEADERS_TOO_LARGE, "The request headers are too large."));
+    channel.writeInbound(
+        new Rejection(ErrorCode.HEADERS_TOO_LARGE, "The request headers are too large."));
     FullHttpResponse response = channel.readOutbound();
     assertThat(response.status().code()).isEqualTo(431);
     assertThat(errorOf(response).path("details").path("error_code").asText())

@@ -108,7 +108,10 @@ class RequestFramingGuardTest {
             "absolute-form target",
             "GET http://evil.example/v1/models HTTP/1.1\r\nHost: a\r\n\r\n",
             ErrorCode.BAD_REQUEST),
-        row("HTTP/2 preface on HTTP/1 port", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", ErrorCode.BAD_REQUEST),
+        row(
+            "HTTP/2 preface on HTTP/1 port",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
         row(
             "oversize headers",
             "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-Big: " + big + "\r\n\r\n",
@@ -141,7 +144,8 @@ class RequestFramingGuardTest {
     }
     // After a rejection, further input is dropped.
     channel.writeInbound(
-        Unpooled.copiedBuffer("GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+        Unpooled.copiedBuffer(
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
     assertThat(drain(channel)).isEmpty();
     assertFalse(channel.finish());
   }

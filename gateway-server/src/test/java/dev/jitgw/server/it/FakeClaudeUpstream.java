@@ -49,8 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       connection;
  *   <li>{@code claude-test-400}: answer an Anthropic-shaped 400 error;
  *   <li>{@code claude-test-silent}: never answer (for head timeouts);
- *   <li>{@code claude-test-endless}: stream text deltas for as long as the reader keeps up, counting
- *       the bytes it handed to the socket (for backpressure tests);
+ *   <li>{@code claude-test-endless}: stream text deltas for as long as the reader keeps up,
+ *       counting the bytes it handed to the socket (for backpressure tests);
  *   <li>anything else: a normal answer.
  * </ul>
  *
@@ -236,7 +236,8 @@ public final class FakeClaudeUpstream implements AutoCloseable {
       Channel ch = ctx.channel();
       while (ch.isActive() && ch.isWritable()) {
         DefaultHttpContent chunk =
-            event("content_block_delta", textDelta("chunk " + (sequence++) + " " + "x".repeat(900)));
+            event(
+                "content_block_delta", textDelta("chunk " + (sequence++) + " " + "x".repeat(900)));
         endlessBytesWritten.addAndGet(chunk.content().readableBytes());
         ch.write(chunk);
       }
@@ -262,7 +263,8 @@ public final class FakeClaudeUpstream implements AutoCloseable {
 
   static DefaultHttpContent event(String name, String data) {
     ByteBuf bytes =
-        Unpooled.copiedBuffer("event: " + name + "\ndata: " + data + "\n\n", StandardCharsets.UTF_8);
+        Unpooled.copiedBuffer(
+            "event: " + name + "\ndata: " + data + "\n\n", StandardCharsets.UTF_8);
     return new DefaultHttpContent(bytes);
   }
 

@@ -28,7 +28,8 @@ class ProxyBehaviourTest {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return http.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -103,13 +104,21 @@ class ProxyBehaviourTest {
   void onlyPlainV1PathsAreServed() throws Exception {
     int before = harness.upstream().requests().size();
     for (String path :
-        new String[] {"/", "/v2/messages", "/healthz", "/v1/../admin", "/v1/%2e%2e/x",
-          "/v1/a%2Fb", "/v1/oauth/token"}) {
+        new String[] {
+          "/",
+          "/v2/messages",
+          "/healthz",
+          "/v1/../admin",
+          "/v1/%2e%2e/x",
+          "/v1/a%2Fb",
+          "/v1/oauth/token"
+        }) {
       String response =
           RawHttp.sendAndReadUntilClose(
               harness.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assertThat(RawHttp.status(response)).as(path).isIn(400, 404);
-      JsonNode error = FakeClaudeUpstream.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+      JsonNode error =
+          FakeClaudeUpstream.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
       assertThat(error.path("type").asText()).isEqualTo("error");
       assertThat(error.path("error").path("details").path("error_code").asText())
           .as(path)

@@ -80,8 +80,12 @@ class SdkProxyTest {
           .forEach(
               event -> {
                 accumulator.accumulate(event);
-                types.add(event.isMessageStart() ? "message_start" : event.isContentBlockDelta()
-                    ? "delta" : event.isMessageStop() ? "message_stop" : "other");
+                types.add(
+                    event.isMessageStart()
+                        ? "message_start"
+                        : event.isContentBlockDelta()
+                            ? "delta"
+                            : event.isMessageStop() ? "message_stop" : "other");
               });
     }
     Message message = accumulator.message();

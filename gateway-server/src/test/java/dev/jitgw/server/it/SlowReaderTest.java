@@ -56,7 +56,9 @@ class SlowReaderTest {
           .until(
               () -> {
                 long now = harness.upstream().endlessBytesWritten();
-                assertThat(now).as("bytes the upstream wrote while the caller stalled").isLessThan(BOUND);
+                assertThat(now)
+                    .as("bytes the upstream wrote while the caller stalled")
+                    .isLessThan(BOUND);
                 return now == previous.getAndSet(now);
               });
       long stalledAt = harness.upstream().endlessBytesWritten();

@@ -82,8 +82,7 @@ class TlsUpstreamTest {
     return status(upstream, "127.0.0.1", trust);
   }
 
-  private static int status(FakeClaudeUpstream upstream, String host, Path trust)
-      throws Exception {
+  private static int status(FakeClaudeUpstream upstream, String host, Path trust) throws Exception {
     GatewayConfig config =
         GatewayConfig.defaults()
             .withListen(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0))

@@ -3,7 +3,6 @@ package dev.jitgw.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jitgw.core.config.GatewayConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -66,7 +65,8 @@ class UpstreamFailureTest {
       assertThat(response.statusCode()).isEqualTo(502);
       JsonNode error = error(response);
       assertThat(error.path("type").asText()).isEqualTo("api_error");
-      assertThat(error.path("details").path("error_code").asText()).isEqualTo("upstream_unavailable");
+      assertThat(error.path("details").path("error_code").asText())
+          .isEqualTo("upstream_unavailable");
       assertThat(error.path("message").asText()).contains("127.0.0.1").contains("retry later");
     }
   }

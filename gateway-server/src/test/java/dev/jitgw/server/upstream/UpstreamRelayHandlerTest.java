@@ -66,8 +66,7 @@ class UpstreamRelayHandlerTest {
         new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK),
         new DefaultHttpContent(Unpooled.copiedBuffer("a", StandardCharsets.UTF_8)),
         new DefaultLastHttpContent(Unpooled.copiedBuffer("b", StandardCharsets.UTF_8)));
-    assertThat(recorder.events)
-        .containsExactly("head 200", "content a", "last b", "read-complete");
+    assertThat(recorder.events).containsExactly("head 200", "content a", "last b", "read-complete");
     assertThat(channel.isOpen()).isTrue();
     assertFalse(channel.finish());
   }
@@ -75,7 +74,8 @@ class UpstreamRelayHandlerTest {
   @Test
   void bytesOnAnIdlePooledConnectionCloseIt() {
     EmbeddedChannel channel = new EmbeddedChannel(new UpstreamRelayHandler());
-    channel.writeInbound(new DefaultHttpContent(Unpooled.copiedBuffer("x", StandardCharsets.UTF_8)));
+    channel.writeInbound(
+        new DefaultHttpContent(Unpooled.copiedBuffer("x", StandardCharsets.UTF_8)));
     assertThat(channel.isOpen()).isFalse();
     assertFalse(channel.finish());
   }
