@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -53,6 +56,7 @@ public final class ConfigLoader {
   public static final String API_KEY_VARIABLE = "ANTHROPIC_API_KEY";
 
   private static final ObjectMapper YAML = newMapper();
+  private static final Pattern FIELD_PREFIX = Pattern.compile("([a-z][a-z0-9_]*): ");
 
   private ConfigLoader() {}
 
@@ -154,27 +158,63 @@ public final class ConfigLoader {
           + known.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "))
           + ")";
     }
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    if (root instanceof IllegalArgumentException || root instanceof ArithmeticException) {
-      return root.getMessage();
+    Throwable refusal = refusal(e);
+    if (refusal != null) {
+      Matcher field = FIELD_PREFIX.matcher(refusal.getMessage());
+      // "url: 'ftp://x' (...)": the key is already in the path; keep the explanation.
+      return isConfigRecordCheck(e) && field.lookingAt()
+          ? refusal.getMessage().substring(field.end())
+          : refusal.getMessage();
     }
     return e.getOriginalMessage();
   }
 
-  private static String dottedPath(JsonProcessingException e) {
-    return String.join(".", pathOf(e));
+  /**
+   * The outermost {@link IllegalArgumentException} under {@code e}: the value type's own
+   * explanation, not a wrapped {@code NumberFormatException} deeper down.
+   */
+  private static Throwable refusal(JsonProcessingException e) {
+    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      if ((t instanceof IllegalArgumentException || t instanceof ArithmeticException)
+          && t.getMessage() != null) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Checks made in a config record's constructor ({@code UpstreamConfig}, {@code HttpConfig}, ...)
+   * fail at the record's own path; their message starts with the field's key ({@code "url: ..."}),
+   * which names the setting that is actually wrong.
+   */
+  private static boolean isConfigRecordCheck(JsonProcessingException e) {
+    return e instanceof ValueInstantiationException instantiation
+        && instantiation.getType() != null
+        && instantiation.getType().getRawClass().getSimpleName().endsWith("Config");
   }
 
   private static List<String> pathOf(JsonProcessingException e) {
     if (!(e instanceof JsonMappingException mapping)) {
       return List.of();
     }
-    return mapping.getPath().stream()
-        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .toList();
+    List<String> path =
+        new java.util.ArrayList<>(
+            mapping.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .toList());
+    Throwable refusal = refusal(e);
+    if (refusal != null && isConfigRecordCheck(e)) {
+      Matcher field = FIELD_PREFIX.matcher(refusal.getMessage());
+      if (field.lookingAt()) {
+        path.add(field.group(1));
+      }
+    }
+    return path;
+  }
+
+  private static String dottedPath(JsonProcessingException e) {
+    return String.join(".", pathOf(e));
   }
 
   private static void set(ObjectNode tree, String dottedKey, String value) {

@@ -23,26 +23,40 @@ public record HostPort(String host, int port) {
   public static HostPort parse(String value) {
     requireNonNull(value, "value");
     String text = value.trim();
-    int colon = text.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException(
-          "'" + value + "' is not host:port (expected e.g. 0.0.0.0:8080 or [::1]:8080)");
-    }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
+    String host;
+    String port;
+    if (text.startsWith("[")) {
+      int close = text.indexOf(']');
+      if (close < 0 || close + 1 >= text.length() || text.charAt(close + 1) != ':') {
+        throw new IllegalArgumentException(
+            "'" + value + "' is not [address]:port (expected e.g. [::1]:8080)");
+      }
+      host = text.substring(1, close);
+      port = text.substring(close + 2);
+    } else {
+      int colon = text.lastIndexOf(':');
+      if (colon < 0) {
+        throw new IllegalArgumentException(
+            "'" + value + "' is not host:port (expected e.g. 0.0.0.0:8080 or [::1]:8080)");
+      }
+      host = text.substring(0, colon);
+      port = text.substring(colon + 1);
+      if (host.indexOf(':') >= 0) {
+        throw new IllegalArgumentException(
+            "'" + value + "': an IPv6 address needs brackets (expected e.g. [::1]:8080)");
+      }
     }
     if (host.isEmpty()) {
       host = "0.0.0.0";
     }
-    int port;
+    int number;
     try {
-      port = Integer.parseInt(text.substring(colon + 1));
+      number = Integer.parseInt(port);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           "'" + value + "' has no numeric port (expected e.g. 0.0.0.0:8080)", e);
     }
-    return new HostPort(host, port);
+    return new HostPort(host, number);
   }
 
   public InetSocketAddress toSocketAddress() {

@@ -40,10 +40,10 @@ public final class SecretRef {
     if (reference.startsWith("file:") && reference.length() > 5) {
       return new SecretRef(reference, new FileSource(Path.of(reference.substring(5))));
     }
+    // The value is not echoed: a reference that is not one may well be the secret itself.
     throw new IllegalArgumentException(
-        "secret reference '"
-            + reference
-            + "' (expected env:NAME or file:PATH; secrets are never written in config files)");
+        "not a secret reference (expected env:NAME or file:PATH; secrets are never written in"
+            + " config files, and the value given is not shown)");
   }
 
   /** The current value, or empty when the variable is unset or the file is missing or empty. */

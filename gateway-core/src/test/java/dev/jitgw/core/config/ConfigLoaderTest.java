@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -436,15 +435,11 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("config file " + file)
         .hasMessageContaining(", line ")
-        .hasMessageContaining("url: 'ftp://x'")
+        .hasMessageContaining("(upstream.url): 'ftp://x'")
         .hasMessageContaining("http:// or https://");
   }
 
   @Test
-  @Disabled(
-      "Bug: ConfigLoader reports checks made in a record constructor (UpstreamConfig url scheme,"
-          + " Durations.positive, HttpConfig limits) at the enclosing key's line: 'upstream' on"
-          + " line 2, not 'url' on line 3")
   void aNonHttpUpstreamUrlIsReportedOnTheUrlLine() throws IOException {
     Path file =
         write(
@@ -545,11 +540,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  @Disabled(
-      "Bug: ConfigLoader.load keys error sources by the failing JSON path; a URL refused by the"
-          + " UpstreamConfig constructor fails at path 'upstream', not 'upstream.url', so the"
-          + " message says 'config (upstream)' or blames the config file instead of naming"
-          + " JITGW_UPSTREAM_URL")
   void aNonHttpUpstreamUrlVariableIsNamed() throws IOException {
     Path file = write("data_dir: /var/lib/jitgw\n");
 
@@ -563,10 +553,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  @Disabled(
-      "Bug: ConfigLoader.problem() reports the deepest cause; HostPort.parse wraps a"
-          + " NumberFormatException (itself an IllegalArgumentException), so the message is"
-          + " 'For input string: \"x\"' instead of \"'127.0.0.1:x' has no numeric port\"")
   void aNonNumericPortKeepsItsExplanation() throws IOException {
     Path file = write("listen: 127.0.0.1:x\n");
 
@@ -613,9 +599,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  @Disabled(
-      "Bug: as for JITGW_UPSTREAM_URL, a URL refused by the UpstreamConfig constructor is"
-          + " reported as 'config (upstream)' without naming --upstream-url")
   void aNonHttpUpstreamUrlFlagIsNamed() {
     assertThatThrownBy(
             () -> ConfigLoader.load(Optional.empty(), Map.of(), Map.of("upstream.url", "ftp://x")))
