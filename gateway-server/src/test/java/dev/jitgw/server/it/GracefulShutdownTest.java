@@ -50,17 +50,9 @@ class GracefulShutdownTest {
   }
 
   private static Socket openStream(int port, String model) throws IOException {
-    String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"stream\":true}";
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(20_000);
-    socket
-        .getOutputStream()
-        .write(
-            ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                    + body.length()
-                    + "\r\n\r\n"
-                    + body)
-                .getBytes(StandardCharsets.US_ASCII));
+    RawHttp.sendStreamingRequest(socket, model);
     return socket;
   }
 

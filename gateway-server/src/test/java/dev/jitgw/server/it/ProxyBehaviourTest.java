@@ -162,18 +162,9 @@ class ProxyBehaviourTest {
   @Test
   void callerDisconnectCancelsTheUpstreamRequest() throws Exception {
     int closedBefore = harness.upstream().closedEndlessStreams();
-    String body = "{\"model\":\"claude-test-endless\",\"max_tokens\":5,\"stream\":true}";
     try (Socket socket = new Socket("127.0.0.1", harness.port())) {
       socket.setSoTimeout(15_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      + "Content-Length: "
-                      + body.length()
-                      + "\r\n\r\n"
-                      + body)
-                  .getBytes(StandardCharsets.US_ASCII));
+      RawHttp.sendStreamingRequest(socket, "claude-test-endless");
       byte[] some = socket.getInputStream().readNBytes(4096);
       assertThat(new String(some, StandardCharsets.ISO_8859_1))
           .startsWith("HTTP/1.1 200")

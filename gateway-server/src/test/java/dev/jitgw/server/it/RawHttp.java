@@ -60,6 +60,20 @@ public final class RawHttp {
     return head + new String(body, StandardCharsets.UTF_8);
   }
 
+  /** Sends a streaming Messages request for {@code model} on an open socket. */
+  public static void sendStreamingRequest(Socket socket, String model) throws IOException {
+    String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"stream\":true}";
+    socket
+        .getOutputStream()
+        .write(
+            ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: "
+                    + body.length()
+                    + "\r\n\r\n"
+                    + body)
+                .getBytes(StandardCharsets.US_ASCII));
+  }
+
   public static int status(String response) {
     return Integer.parseInt(response.substring(9, 12));
   }

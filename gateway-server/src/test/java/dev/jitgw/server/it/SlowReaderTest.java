@@ -30,20 +30,11 @@ class SlowReaderTest {
 
   @Test
   void aStalledCallerStallsTheUpstream() throws Exception {
-    String body = "{\"model\":\"claude-test-endless\",\"max_tokens\":5,\"stream\":true}";
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(16 * 1024);
       socket.connect(new InetSocketAddress("127.0.0.1", harness.port()));
       socket.setSoTimeout(30_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      + "Content-Length: "
-                      + body.length()
-                      + "\r\n\r\n"
-                      + body)
-                  .getBytes(StandardCharsets.US_ASCII));
+      RawHttp.sendStreamingRequest(socket, "claude-test-endless");
       InputStream in = socket.getInputStream();
       byte[] first = in.readNBytes(64 * 1024);
       assertThat(new String(first, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
