@@ -1,5 +1,6 @@
 package dev.jitgw.core.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -11,6 +12,9 @@ import java.util.Optional;
  * @param adminListen admin API and UI address ({@code JITGW_ADMIN_LISTEN})
  * @param dataDir audit store, approvals, grants, budgets and signing keys ({@code JITGW_DATA_DIR})
  * @param policyFile policy YAML ({@code JITGW_POLICY_FILE}); absent: the built-in policy
+ * @param publicUrl the gateway's base URL as callers reach it, used to rewrite absolute upstream
+ *     URLs in responses (a batch's {@code results_url}); absent: {@code http://} plus the request's
+ *     {@code Host}
  * @param upstream the Claude API the gateway forwards to
  * @param http limits of the data-plane HTTP server
  * @param shutdown how SIGTERM drains
@@ -20,6 +24,7 @@ public record GatewayConfig(
     HostPort adminListen,
     Path dataDir,
     Path policyFile,
+    URI publicUrl,
     UpstreamConfig upstream,
     HttpConfig http,
     ShutdownConfig shutdown) {
@@ -31,13 +36,20 @@ public record GatewayConfig(
     listen = listen == null ? DEFAULT_LISTEN : listen;
     adminListen = adminListen == null ? DEFAULT_ADMIN_LISTEN : adminListen;
     dataDir = dataDir == null ? Path.of("data") : dataDir;
+    if (publicUrl != null
+        && (publicUrl.getHost() == null
+            || !("http".equalsIgnoreCase(publicUrl.getScheme())
+                || "https".equalsIgnoreCase(publicUrl.getScheme())))) {
+      throw new IllegalArgumentException(
+          "public_url: '" + publicUrl + "' (expected an http:// or https:// URL)");
+    }
     upstream = upstream == null ? UpstreamConfig.defaults() : upstream;
     http = http == null ? HttpConfig.defaults() : http;
     shutdown = shutdown == null ? ShutdownConfig.defaults() : shutdown;
   }
 
   public static GatewayConfig defaults() {
-    return new GatewayConfig(null, null, null, null, null, null, null);
+    return new GatewayConfig(null, null, null, null, null, null, null, null);
   }
 
   public Optional<Path> policyFileIfSet() {
@@ -45,18 +57,22 @@ public record GatewayConfig(
   }
 
   public GatewayConfig withListen(HostPort listen, HostPort adminListen) {
-    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+    return new GatewayConfig(
+        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
   }
 
   public GatewayConfig withUpstream(UpstreamConfig upstream) {
-    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+    return new GatewayConfig(
+        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
   }
 
   public GatewayConfig withHttp(HttpConfig http) {
-    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+    return new GatewayConfig(
+        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
   }
 
   public GatewayConfig withShutdown(ShutdownConfig shutdown) {
-    return new GatewayConfig(listen, adminListen, dataDir, policyFile, upstream, http, shutdown);
+    return new GatewayConfig(
+        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
   }
 }

@@ -13,6 +13,7 @@ import dev.jitgw.core.exchange.ExchangeId;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.server.http.ErrorResponses;
 import dev.jitgw.server.http.ProxyHeaders;
+import dev.jitgw.server.http.UpstreamUrlRewriter;
 import dev.jitgw.server.upstream.UpstreamConnection;
 import dev.jitgw.server.upstream.UpstreamResponseListener;
 import io.netty.buffer.ByteBuf;
@@ -26,6 +27,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -46,6 +48,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
@@ -83,6 +86,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   private final DataPlane dataPlane;
   private final long maxBodyBytes;
+  private final UpstreamUrlRewriter urlRewriter;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private State state = State.IDLE;
@@ -101,9 +105,21 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private boolean pausedByCaller;
   private int status;
 
+  /** A response held back whole so its upstream URLs can be rewritten before it is sent. */
+  private HttpResponse heldHead;
+
+  private CompositeByteBuf heldBody;
+
   ExchangeHandler(DataPlane dataPlane) {
     this.dataPlane = requireNonNull(dataPlane, "dataPlane");
     this.maxBodyBytes = dataPlane.config().http().maxBodySize().bytes();
+    UpstreamConfig upstream = dataPlane.config().upstream();
+    this.urlRewriter =
+        new UpstreamUrlRewriter(
+            upstream.url().getScheme()
+                + "://"
+                + upstream.url().getRawAuthority()
+                + upstream.basePath());
   }
 
   @Override
@@ -504,7 +520,70 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (!keepAlive) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
+    String location = headers.get(HttpHeaderNames.LOCATION);
+    if (location != null) {
+      headers.set(HttpHeaderNames.LOCATION, urlRewriter.rewrite(location, gatewayBase()));
+    }
+    if (!bodyless
+        && UpstreamUrlRewriter.appliesTo(exchange.method(), pathOf(exchange.uri()), contentType)) {
+      heldHead = response;
+      heldBody = ctx.alloc().compositeBuffer(1024);
+      return;
+    }
     ctx.write(response);
+  }
+
+  /** The gateway's base URL as this caller reaches it. */
+  private String gatewayBase() {
+    if (dataPlane.config().publicUrl() != null) {
+      return dataPlane.config().publicUrl().toString();
+    }
+    String host = exchange.requestHeaders().get(HttpHeaderNames.HOST);
+    if (host == null || host.isBlank()) {
+      host = dataPlane.config().listen().toString();
+    }
+    return "http://" + host.trim();
+  }
+
+  /** Adds to a held response; at its end, rewrites it and sends it whole. */
+  private void holdContent(HttpContent content) {
+    if ((long) heldBody.readableBytes() + content.content().readableBytes() > maxBodyBytes) {
+      content.release();
+      onUpstreamFailure(
+          new IOException(
+              "the response is larger than http.max_body_size, so its upstream URLs cannot be"
+                  + " rewritten"));
+      return;
+    }
+    if (content.content().isReadable()) {
+      heldBody.addComponent(true, content.content().retain());
+    }
+    boolean last = content instanceof LastHttpContent;
+    content.release();
+    if (!last) {
+      return;
+    }
+    String rewritten =
+        urlRewriter.rewrite(heldBody.toString(StandardCharsets.UTF_8), gatewayBase());
+    releaseHeld();
+    HttpResponse head = heldHead;
+    heldHead = null;
+    byte[] bytes = rewritten.getBytes(StandardCharsets.UTF_8);
+    head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    ctx.write(head);
+    UpstreamConnection connection = upstream;
+    upstream = null;
+    dataPlane.upstream().release(connection, upstreamReusable);
+    finishExchange(
+        ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(bytes))), "complete");
+  }
+
+  private void releaseHeld() {
+    if (heldBody != null) {
+      heldBody.release();
+      heldBody = null;
+    }
   }
 
   @Override
@@ -518,6 +597,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     if (state != State.RESPONDING) {
       content.release();
+      return;
+    }
+    if (heldHead != null) {
+      holdContent(content);
       return;
     }
     if (content instanceof LastHttpContent) {
@@ -574,6 +657,13 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     if (state != State.RESPONDING) {
+      return;
+    }
+    if (heldHead != null) {
+      // Nothing of the held response reached the caller yet: answer with a plain error.
+      heldHead = null;
+      releaseHeld();
+      respondError(unreachable(cause), !keepAlive);
       return;
     }
     if (streaming) {
@@ -719,6 +809,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     exchange = null;
     closeUpstream();
     cancelHeadTimeout();
+    heldHead = null;
+    releaseHeld();
     ended.release();
     dataPlane.tracker().end();
     if (exchangeLog.isInfoEnabled()) {

@@ -160,6 +160,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
         case "/v1/messages/count_tokens" -> json(ctx, request, 200, "{\"input_tokens\":42}");
         case "/v1/messages" -> messages(ctx, request, JSON.readTree(body));
         case "/v1/echo" -> json(ctx, request, 200, JSON.writeValueAsString(Map.of("ok", true)));
+        case "/v1/messages/batches/msgbatch_test" -> json(ctx, request, 200, batch());
         default ->
             json(
                 ctx,
@@ -318,6 +319,17 @@ public final class FakeClaudeUpstream implements AutoCloseable {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A finished batch whose results_url points at this upstream, as the real API's does. */
+  private String batch() {
+    return "{\"id\":\"msgbatch_test\",\"type\":\"message_batch\",\"processing_status\":\"ended\","
+        + "\"request_counts\":{\"processing\":0,\"succeeded\":2,\"errored\":0,\"canceled\":0,"
+        + "\"expired\":0},\"ended_at\":\"2026-11-29T00:10:00Z\",\"created_at\":\"2026-11-29T00:00:00Z\","
+        + "\"expires_at\":\"2026-11-30T00:00:00Z\",\"archived_at\":null,\"cancel_initiated_at\":null,"
+        + "\"results_url\":\""
+        + url()
+        + "/v1/messages/batches/msgbatch_test/results\"}";
   }
 
   private static String models() {

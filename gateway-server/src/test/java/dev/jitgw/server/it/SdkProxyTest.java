@@ -15,6 +15,7 @@ import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.MessageTokensCount;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.anthropic.models.messages.batches.MessageBatch;
 import com.anthropic.models.models.ModelInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jitgw.server.it.FakeClaudeUpstream.Recorded;
@@ -114,6 +115,14 @@ class SdkProxyTest {
     List<ModelInfo> models = client.models().list().data();
     assertThat(models).extracting(ModelInfo::id).containsExactly("claude-test-1");
     assertThat(harness.upstream().lastRequest().method()).isEqualTo("GET");
+  }
+
+  @Test
+  void batchResultsUrlLeadsBackThroughTheGateway() {
+    MessageBatch batch = client.messages().batches().retrieve("msgbatch_test");
+    assertThat(batch.resultsUrl())
+        .contains(harness.baseUrl() + "/v1/messages/batches/msgbatch_test/results");
+    assertThat(batch.requestCounts().succeeded()).isEqualTo(2);
   }
 
   @Test
