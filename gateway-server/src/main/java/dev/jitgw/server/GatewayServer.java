@@ -9,6 +9,8 @@ import dev.jitgw.core.credential.UpstreamCredentials;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.policy.credential.ApiKeyCredentials;
 import dev.jitgw.policy.credential.CredentialStage;
+import dev.jitgw.policy.identity.AuthenticationStage;
+import dev.jitgw.policy.identity.TokenVerifier;
 import dev.jitgw.server.admin.AdminInitializer;
 import dev.jitgw.server.admin.Readiness;
 import dev.jitgw.server.dataplane.DataPlane;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +58,10 @@ public final class GatewayServer implements AutoCloseable {
   private final EventLoopGroup acceptGroup;
   private final EventLoopGroup ioGroup;
   private final ScheduledExecutorService blocking;
+
+  /** Token verification off the event loops: signature checks that may fetch an issuer's keys. */
+  private final ExecutorService identityExecutor;
+
   private final List<AutoCloseable> resources;
   private final UpstreamClient upstream;
   private final ExchangeTracker tracker;
@@ -67,6 +74,12 @@ public final class GatewayServer implements AutoCloseable {
 
   private GatewayServer(Builder builder) {
     this.config = builder.config;
+    if (config.identity().issuers().isEmpty()) {
+      // Fail closed: with no trusted issuer every caller would be refused, or worse, let in.
+      throw new ConfigException(
+          "no trusted token issuer: set JITGW_OIDC_ISSUER (or identity.issuers in the config"
+              + " file); callers must present a short-lived JWT from it");
+    }
     if (config.policyFile() != null) {
       // Fail closed: a configured policy that is not enforced would be worse than none.
       throw new ConfigException(
@@ -84,6 +97,9 @@ public final class GatewayServer implements AutoCloseable {
     this.ioGroup = transport.newGroup(threads, "jitgw-io");
     this.blocking =
         Executors.newScheduledThreadPool(2, new DefaultThreadFactory("jitgw-blocking", true));
+    this.identityExecutor =
+        Executors.newFixedThreadPool(
+            Math.max(2, threads), new DefaultThreadFactory("jitgw-identity", true));
     this.resources = new ArrayList<>();
     this.tracker = new ExchangeTracker();
     this.dataChannels = new DefaultChannelGroup("data-plane", GlobalEventExecutor.INSTANCE);
@@ -106,8 +122,12 @@ public final class GatewayServer implements AutoCloseable {
         credentials = apiKey;
       }
       this.upstream = new UpstreamClient(config.upstream(), transport, blocking);
+      TokenVerifier verifier =
+          new TokenVerifier(config.identity(), identityExecutor, builder.clock);
+      List<RequestStage> headStages = List.of(new AuthenticationStage(verifier));
       List<RequestStage> stages = List.of(new CredentialStage(credentials));
-      DataPlane dataPlane = new DataPlane(config, stages, upstream, tracker, builder.clock);
+      DataPlane dataPlane =
+          new DataPlane(config, headStages, stages, upstream, tracker, builder.clock);
 
       Readiness readiness = new Readiness();
       readiness.register("accepting", () -> !tracker.isDraining());
@@ -138,10 +158,8 @@ public final class GatewayServer implements AutoCloseable {
       shutdownExecutors();
       throw e;
     }
-    log.warn(
-        "caller authentication is not in this build yet: every caller that reaches {} is"
-            + " forwarded with the upstream credential; listen on a private address only",
-        dataPlaneAddress());
+    log.info(
+        "trusted issuers: {}", config.identity().issuers().stream().map(i -> i.issuer()).toList());
     log.info(
         "jitgw listening: data plane {} (upstream {}), admin {} [{}]",
         dataPlaneAddress(),
@@ -220,6 +238,7 @@ public final class GatewayServer implements AutoCloseable {
     ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     blocking.shutdownNow();
+    identityExecutor.shutdownNow();
   }
 
   /** Builds and starts a {@link GatewayServer}. */

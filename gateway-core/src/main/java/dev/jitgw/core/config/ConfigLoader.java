@@ -50,6 +50,15 @@ public final class ConfigLoader {
           "JITGW_POLICY_FILE", "policy_file");
 
   /**
+   * The one trusted issuer settable from the environment (contract section 1): added to the file's
+   * {@code identity.issuers}, or laid over the entry with the same issuer.
+   */
+  public static final String OIDC_ISSUER = "JITGW_OIDC_ISSUER";
+
+  public static final String OIDC_AUDIENCE = "JITGW_OIDC_AUDIENCE";
+  public static final String OIDC_JWKS_URI = "JITGW_OIDC_JWKS_URI";
+
+  /**
    * {@code ANTHROPIC_API_KEY} holds the key itself, not a reference: when it is set it wins over
    * the file's {@code upstream.api_key} (environment above file), by pointing the reference at it.
    */
@@ -82,6 +91,7 @@ public final class ConfigLoader {
         sources.put(variable.getValue(), "environment variable " + variable.getKey());
       }
     }
+    addEnvironmentIssuer(tree, environment, sources);
     String apiKey = environment.get(API_KEY_VARIABLE);
     if (apiKey != null && !apiKey.isBlank()) {
       set(tree, "upstream.api_key", "env:" + API_KEY_VARIABLE);
@@ -97,9 +107,62 @@ public final class ConfigLoader {
       return YAML.treeToValue(tree, GatewayConfig.class);
     } catch (JsonProcessingException e) {
       String key = dottedPath(e);
-      String source = sources.getOrDefault(key, file.map(f -> "config file " + f).orElse("config"));
+      String source =
+          sources.entrySet().stream()
+              .filter(entry -> key.equals(entry.getKey()) || key.startsWith(entry.getKey() + "."))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElse(file.map(f -> "config file " + f).orElse("config"));
       throw new ConfigException(source + " (" + key + "): " + problem(e), e);
     }
+  }
+
+  private static void addEnvironmentIssuer(
+      ObjectNode tree, Map<String, String> environment, Map<String, String> sources) {
+    String issuer = trimmed(environment.get(OIDC_ISSUER));
+    String audience = trimmed(environment.get(OIDC_AUDIENCE));
+    String jwksUri = trimmed(environment.get(OIDC_JWKS_URI));
+    if (issuer == null) {
+      if (audience != null || jwksUri != null) {
+        throw new ConfigException(
+            (audience != null ? OIDC_AUDIENCE : OIDC_JWKS_URI)
+                + " is set but "
+                + OIDC_ISSUER
+                + " is not (expected the issuer they belong to)");
+      }
+      return;
+    }
+    JsonNode identityNode = tree.get("identity");
+    ObjectNode identity =
+        identityNode instanceof ObjectNode object ? object : tree.putObject("identity");
+    JsonNode issuersNode = identity.get("issuers");
+    com.fasterxml.jackson.databind.node.ArrayNode issuers =
+        issuersNode instanceof com.fasterxml.jackson.databind.node.ArrayNode array
+            ? array
+            : identity.putArray("issuers");
+    ObjectNode entry = null;
+    for (JsonNode candidate : issuers) {
+      if (candidate instanceof ObjectNode object && issuer.equals(object.path("issuer").asText())) {
+        entry = object;
+      }
+    }
+    if (entry == null) {
+      entry = issuers.addObject();
+    }
+    entry.put("issuer", issuer);
+    if (audience != null) {
+      entry.put("audience", audience);
+    }
+    if (jwksUri != null) {
+      entry.put("jwks_uri", jwksUri);
+    }
+    sources.put(
+        "identity.issuers",
+        "environment variables " + OIDC_ISSUER + "/" + OIDC_AUDIENCE + "/" + OIDC_JWKS_URI);
+  }
+
+  private static String trimmed(String value) {
+    return value == null || value.isBlank() ? null : value.trim();
   }
 
   /** Reads and checks the file alone, so that errors carry its line numbers. */

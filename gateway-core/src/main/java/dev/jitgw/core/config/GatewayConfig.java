@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param publicUrl the gateway's base URL as callers reach it, used to rewrite absolute upstream
  *     URLs in responses (a batch's {@code results_url}); absent: {@code http://} plus the request's
  *     {@code Host}
+ * @param identity trusted token issuers and token limits
  * @param upstream the Claude API the gateway forwards to
  * @param http limits of the data-plane HTTP server
  * @param shutdown how SIGTERM drains
@@ -25,6 +26,7 @@ public record GatewayConfig(
     Path dataDir,
     Path policyFile,
     URI publicUrl,
+    IdentityConfig identity,
     UpstreamConfig upstream,
     HttpConfig http,
     ShutdownConfig shutdown) {
@@ -43,13 +45,14 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "public_url: '" + publicUrl + "' (expected an http:// or https:// URL)");
     }
+    identity = identity == null ? IdentityConfig.defaults() : identity;
     upstream = upstream == null ? UpstreamConfig.defaults() : upstream;
     http = http == null ? HttpConfig.defaults() : http;
     shutdown = shutdown == null ? ShutdownConfig.defaults() : shutdown;
   }
 
   public static GatewayConfig defaults() {
-    return new GatewayConfig(null, null, null, null, null, null, null, null);
+    return new GatewayConfig(null, null, null, null, null, null, null, null, null);
   }
 
   public Optional<Path> policyFileIfSet() {
@@ -58,21 +61,26 @@ public record GatewayConfig(
 
   public GatewayConfig withListen(HostPort listen, HostPort adminListen) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
+        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
+  }
+
+  public GatewayConfig withIdentity(IdentityConfig identity) {
+    return new GatewayConfig(
+        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
   }
 
   public GatewayConfig withUpstream(UpstreamConfig upstream) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
+        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
   }
 
   public GatewayConfig withHttp(HttpConfig http) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
+        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
   }
 
   public GatewayConfig withShutdown(ShutdownConfig shutdown) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, upstream, http, shutdown);
+        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
   }
 }

@@ -3,6 +3,7 @@ package dev.jitgw.core.exchange;
 import static java.util.Objects.requireNonNull;
 
 import dev.jitgw.core.credential.UpstreamAuth;
+import dev.jitgw.core.identity.Identity;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.time.Instant;
@@ -26,6 +27,7 @@ public final class Exchange {
   private final HttpHeaders requestHeaders;
 
   private ByteBuf body;
+  private Identity identity;
   private UpstreamAuth upstreamAuth;
 
   public Exchange(
@@ -96,6 +98,15 @@ public final class Exchange {
       body.release();
       body = null;
     }
+  }
+
+  /** The verified caller; empty until the authentication stage has run. */
+  public Optional<Identity> identity() {
+    return Optional.ofNullable(identity);
+  }
+
+  public void identity(Identity identity) {
+    this.identity = requireNonNull(identity, "identity");
   }
 
   public Optional<UpstreamAuth> upstreamAuth() {

@@ -11,9 +11,13 @@ import java.util.List;
 /**
  * What every data-plane connection shares: settings, the request stages in order, the upstream
  * client and the in-flight counter.
+ *
+ * @param headStages run on the request head, before the body is read (authentication)
+ * @param stages run once the whole body is buffered (policy, audit, limits, credential)
  */
 public record DataPlane(
     GatewayConfig config,
+    List<RequestStage> headStages,
     List<RequestStage> stages,
     UpstreamClient upstream,
     ExchangeTracker tracker,
@@ -21,6 +25,7 @@ public record DataPlane(
 
   public DataPlane {
     requireNonNull(config, "config");
+    headStages = List.copyOf(headStages);
     stages = List.copyOf(stages);
     requireNonNull(upstream, "upstream");
     requireNonNull(tracker, "tracker");

@@ -77,6 +77,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   private enum State {
     IDLE,
+    AUTHENTICATING,
     READING_BODY,
     PROCESSING,
     FORWARDING,
@@ -96,6 +97,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private Exchange exchange;
   private CompositeByteBuf body;
   private boolean keepAlive;
+  private boolean expectContinue;
+  private boolean bodyExpected;
   private UpstreamConnection upstream;
   private ScheduledFuture<?> headTimeout;
   private ScheduledFuture<?> readTimeout;
@@ -264,15 +267,29 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       respondError(tooLarge(), true);
       return;
     }
-    if (HttpUtil.is100ContinueExpected(request)) {
+    expectContinue = HttpUtil.is100ContinueExpected(request);
+    bodyExpected = declared > 0 || HttpUtil.isTransferEncodingChunked(request);
+    if (request instanceof HttpContent content) {
+      // A request that arrived whole: its body waits like any other until the head is verified.
+      pending.addFirst(new DefaultLastHttpContent(content.content()));
+    }
+    // The caller is verified on the head alone, before its body is read (contract section 2).
+    cancelReadTimeout();
+    state = State.AUTHENTICATING;
+    runStages(dataPlane.headStages(), 0, State.AUTHENTICATING, this::startReadingBody);
+  }
+
+  private void startReadingBody() {
+    if (expectContinue) {
       ctx.writeAndFlush(
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     body = ctx.alloc().compositeBuffer(1024);
     state = State.READING_BODY;
     armReadTimeout();
-    if (request instanceof HttpContent content) {
-      onBodyContent(content);
+    processPending();
+    if (state == State.READING_BODY) {
+      ctx.read();
     }
   }
 
@@ -293,8 +310,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       cancelReadTimeout();
       exchange.body(body);
       body = null;
+      bodyExpected = false;
       state = State.PROCESSING;
-      runStages(0);
+      runStages(dataPlane.stages(), 0, State.PROCESSING, this::forward);
     }
   }
 
@@ -348,8 +366,13 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   // ---- stages ---------------------------------------------------------------------------------
 
-  private void runStages(int index) {
-    List<RequestStage> stages = dataPlane.stages();
+  /**
+   * Runs {@code stages} from {@code index}, continuing synchronously while they complete at once
+   * and resuming on this connection's event loop when one completes later; then runs {@code next}.
+   * The exchange must still be in {@code during} when a stage completes, else it has ended (the
+   * caller left) and the result is dropped.
+   */
+  private void runStages(List<RequestStage> stages, int index, State during, Runnable next) {
     Exchange current = exchange;
     for (int i = index; i < stages.size(); i++) {
       CompletableFuture<Void> step;
@@ -361,39 +384,40 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       if (step.isDone() && !step.isCompletedExceptionally()) {
         continue;
       }
-      int next = i + 1;
-      // Resume on this connection's event loop, whatever thread completed the stage.
+      int following = i + 1;
       step.whenComplete(
           (ignored, error) ->
               ctx.executor()
                   .execute(
                       () -> {
-                        if (exchange != current || state != State.PROCESSING) {
+                        if (exchange != current || state != during) {
                           return;
                         }
                         if (error != null) {
                           failStage(error);
                         } else {
-                          runStages(next);
+                          runStages(stages, following, during, next);
                         }
                       }));
       return;
     }
-    forward();
+    next.run();
   }
 
   private void failStage(Throwable error) {
     Throwable cause =
         error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    // A body we have not read cannot be skipped safely: close after answering.
+    boolean close = !keepAlive || (state == State.AUTHENTICATING && bodyExpected);
     if (cause instanceof GatewayException gatewayException) {
-      respondError(gatewayException.error(), !keepAlive);
+      respondError(gatewayException.error(), close);
     } else {
       log.error("{}: stage failed", exchange.id(), cause);
       respondError(
           GatewayError.of(
               ErrorCode.INTERNAL,
               "The gateway failed to process the request; its logs name this exchange id."),
-          !keepAlive);
+          close);
     }
   }
 
@@ -816,8 +840,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (exchangeLog.isInfoEnabled()) {
       long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - ended.startNanos());
       exchangeLog.info(
-          "exchange={} method={} path={} status={} outcome={} duration_ms={}",
+          "exchange={} subject={} method={} path={} status={} outcome={} duration_ms={}",
           ended.id(),
+          ended.identity().map(identity -> identity.subject()).orElse("-"),
           ended.method(),
           pathOf(ended.uri()),
           status,

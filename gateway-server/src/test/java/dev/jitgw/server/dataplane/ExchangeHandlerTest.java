@@ -45,8 +45,14 @@ class ExchangeHandlerTest {
   }
 
   private EmbeddedChannel channel(GatewayConfig config, RequestStage... stages) {
+    return channel(config, List.of(), List.of(stages));
+  }
+
+  private EmbeddedChannel channel(
+      GatewayConfig config, List<RequestStage> headStages, List<RequestStage> stages) {
     DataPlane dataPlane =
-        new DataPlane(config, List.of(stages), upstream, new ExchangeTracker(), Clock.systemUTC());
+        new DataPlane(
+            config, headStages, stages, upstream, new ExchangeTracker(), Clock.systemUTC());
     return new EmbeddedChannel(new ExchangeHandler(dataPlane));
   }
 
@@ -147,6 +153,57 @@ class ExchangeHandlerTest {
     assertThat(response.status().code()).isEqualTo(500);
     JsonNode error = errorOf(response);
     assertThat(error.path("message").asText()).doesNotContain("secret internal detail");
+    assertFalse(channel.finish());
+  }
+
+  @Test
+  void authenticationRunsOnTheHeadBeforeAnyBodyIsRead() throws Exception {
+    CompletableFuture<Void> verdict = new CompletableFuture<>();
+    EmbeddedChannel channel =
+        channel(GatewayConfig.defaults(), List.of(exchange -> verdict), List.of());
+    DefaultHttpRequest head =
+        new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/messages");
+    HttpUtil.setContentLength(head, 100);
+    HttpUtil.set100ContinueExpected(head, true);
+    channel.writeInbound(head);
+    assertThat((Object) channel.readOutbound()).as("no 100 Continue before the verdict").isNull();
+
+    verdict.completeExceptionally(
+        new GatewayException(ErrorCode.INVALID_TOKEN, "The token was rejected: bad."));
+    channel.runPendingTasks();
+    FullHttpResponse response = channel.readOutbound();
+    assertThat(response.status().code()).isEqualTo(401);
+    assertThat(response.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
+    assertThat(errorOf(response).path("details").path("error_code").asText())
+        .isEqualTo("invalid_token");
+    assertThat(channel.isOpen()).isFalse();
+    assertFalse(channel.finish());
+  }
+
+  @Test
+  void aVerifiedHeadGets100ContinueAndItsBodyIsRead() throws Exception {
+    CompletableFuture<Void> verdict = new CompletableFuture<>();
+    CompletableFuture<Void> deny = new CompletableFuture<>();
+    EmbeddedChannel channel =
+        channel(GatewayConfig.defaults(), List.of(exchange -> verdict), List.of(exchange -> deny));
+    DefaultHttpRequest head =
+        new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/messages");
+    HttpUtil.setContentLength(head, 2);
+    HttpUtil.set100ContinueExpected(head, true);
+    channel.writeInbound(head);
+    channel.writeInbound(
+        new io.netty.handler.codec.http.DefaultLastHttpContent(
+            Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8)));
+    verdict.complete(null);
+    channel.runPendingTasks();
+    FullHttpResponse continued = channel.readOutbound();
+    assertThat(continued.status().code()).isEqualTo(100);
+    continued.release();
+    deny.completeExceptionally(new GatewayException(ErrorCode.POLICY_DENIED, "Denied."));
+    channel.runPendingTasks();
+    FullHttpResponse denied = channel.readOutbound();
+    assertThat(denied.status().code()).isEqualTo(403);
+    denied.release();
     assertFalse(channel.finish());
   }
 

@@ -21,10 +21,22 @@ class SmugglingOverSocketTest {
   void rejectedClosedAndNeverForwarded(String name, String request, ErrorCode expected)
       throws Exception {
     int before = harness.upstream().requests().size();
-    // A valid request pipelined behind the bad one must not be forwarded either.
+    // Authenticated, so that what is refused is the framing; a valid request pipelined behind
+    // the bad one must not be forwarded either.
+    int firstLineEnd = request.indexOf("\r\n");
+    String authenticated =
+        firstLineEnd < 0
+            ? request
+            : request.substring(0, firstLineEnd + 2)
+                + harness.authorizationLine()
+                + request.substring(firstLineEnd + 2);
     String response =
         RawHttp.sendAndReadUntilClose(
-            harness.port(), request + "GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n");
+            harness.port(),
+            authenticated
+                + "GET /v1/models HTTP/1.1\r\nHost: a\r\n"
+                + harness.authorizationLine()
+                + "\r\n");
     assertThat(RawHttp.status(response)).as(name).isEqualTo(expected.status());
     assertThat(response).as(name).contains("\"error_code\":\"" + expected.code() + "\"");
     assertThat(response.toLowerCase()).as(name).contains("connection: close");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jitgw.core.config.ConfigLoader;
 import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.config.IssuerConfig;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,18 @@ class ConfigurationDocsTest {
       assertThat(doc).contains("`" + variable + "`");
     }
     assertThat(doc).contains("`" + ConfigLoader.API_KEY_VARIABLE + "`");
+    assertThat(doc)
+        .contains("`" + ConfigLoader.OIDC_ISSUER + "`")
+        .contains("`" + ConfigLoader.OIDC_AUDIENCE + "`")
+        .contains("`" + ConfigLoader.OIDC_JWKS_URI + "`");
+  }
+
+  @Test
+  void everyIssuerKeyIsDocumented() throws Exception {
+    String doc = Files.readString(DOC);
+    for (RecordComponent component : IssuerConfig.class.getRecordComponents()) {
+      assertThat(doc).contains("| `" + snake(component.getName()) + "` |");
+    }
   }
 
   private static void collect(Class<?> type, String prefix, List<String> keys) {

@@ -4,11 +4,15 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.config.HostPort;
+import dev.jitgw.core.config.IdentityConfig;
+import dev.jitgw.core.config.IssuerConfig;
 import dev.jitgw.core.config.ShutdownConfig;
+import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.GatewayServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -26,11 +30,9 @@ public final class GatewayHarness
   /** The key the gateway injects upstream; callers never see it. */
   public static final String UPSTREAM_KEY = "sk-ant-test-upstream-key-0123456789";
 
-  /** What a caller presents; today it is only stripped (identity verification comes later). */
-  public static final String CALLER_CREDENTIAL = "caller-credential-never-forwarded";
-
   private final UnaryOperator<GatewayConfig> customizer;
   private final Map<String, String> environment = new HashMap<>();
+  private TestIdentityProvider identityProvider;
   private FakeClaudeUpstream upstream;
   private GatewayServer gateway;
   private boolean perTest;
@@ -69,13 +71,23 @@ public final class GatewayHarness
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    identityProvider = new TestIdentityProvider();
     upstream = new FakeClaudeUpstream();
+    GatewayConfig base = baseConfig(identityProvider, upstream.url());
+    gateway = GatewayServer.builder(customizer.apply(base)).environment(environment).start();
+  }
+
+  /** Loopback listeners on free ports, a short drain, the test issuer, the given upstream. */
+  public static GatewayConfig baseConfig(
+      TestIdentityProvider identityProvider, String upstreamUrl) {
     GatewayConfig base =
         GatewayConfig.defaults()
             .withListen(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0))
-            .withShutdown(new ShutdownConfig(Duration.ofSeconds(2)));
-    base = base.withUpstream(base.upstream().withUrl(URI.create(upstream.url())));
-    gateway = GatewayServer.builder(customizer.apply(base)).environment(environment).start();
+            .withShutdown(new ShutdownConfig(Duration.ofSeconds(2)))
+            .withIdentity(
+                IdentityConfig.defaults()
+                    .withIssuers(List.of(IssuerConfig.of(identityProvider.issuer()))));
+    return base.withUpstream(base.upstream().withUrl(URI.create(upstreamUrl)));
   }
 
   @Override
@@ -86,6 +98,23 @@ public final class GatewayHarness
     if (upstream != null) {
       upstream.close();
     }
+    if (identityProvider != null) {
+      identityProvider.close();
+    }
+  }
+
+  public TestIdentityProvider identityProvider() {
+    return identityProvider;
+  }
+
+  /** A fresh valid caller token (subject alice, 5 minutes). */
+  public String token() {
+    return identityProvider.token().sign();
+  }
+
+  /** {@code Authorization} header line for raw requests, with a fresh token. */
+  public String authorizationLine() {
+    return "Authorization: Bearer " + token() + "\r\n";
   }
 
   public FakeClaudeUpstream upstream() {
@@ -112,7 +141,7 @@ public final class GatewayHarness
   public AnthropicClient sdk() {
     return AnthropicOkHttpClient.builder()
         .baseUrl(baseUrl())
-        .apiKey(CALLER_CREDENTIAL)
+        .apiKey(token())
         .maxRetries(0)
         .timeout(Duration.ofSeconds(30))
         .build();

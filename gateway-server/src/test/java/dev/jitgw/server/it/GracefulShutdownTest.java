@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.jitgw.core.config.GatewayConfig;
-import dev.jitgw.core.config.HostPort;
 import dev.jitgw.core.config.ShutdownConfig;
+import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.GatewayServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -27,32 +26,33 @@ import org.junit.jupiter.api.Test;
  */
 class GracefulShutdownTest {
   private FakeClaudeUpstream upstream;
+  private TestIdentityProvider identityProvider;
 
   @BeforeEach
   void upstream() {
     upstream = new FakeClaudeUpstream();
+    identityProvider = new TestIdentityProvider();
   }
 
   @AfterEach
   void stop() {
     upstream.close();
+    identityProvider.close();
   }
 
   private GatewayServer start(Duration drain) {
     GatewayConfig config =
-        GatewayConfig.defaults()
-            .withListen(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0))
+        GatewayHarness.baseConfig(identityProvider, upstream.url())
             .withShutdown(new ShutdownConfig(drain));
-    config = config.withUpstream(config.upstream().withUrl(URI.create(upstream.url())));
     return GatewayServer.builder(config)
         .environment(Map.of("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY))
         .start();
   }
 
-  private static Socket openStream(int port, String model) throws IOException {
+  private Socket openStream(int port, String model) throws IOException {
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(20_000);
-    RawHttp.sendStreamingRequest(socket, model);
+    RawHttp.sendStreamingRequest(socket, model, identityProvider.token().sign());
     return socket;
   }
 
@@ -60,8 +60,7 @@ class GracefulShutdownTest {
   void inFlightExchangeCompletesWhileNewConnectionsAreRefused() throws Exception {
     GatewayServer gateway = start(Duration.ofSeconds(20));
     int port = gateway.dataPlaneAddress().getPort();
-    // An exchange held open: the upstream never answers until we let it (silent model), so use
-    // the endless stream and stop it by reading a bounded amount, then closing from our side.
+    // An exchange held open: an endless stream, read a bounded amount, then closed by us.
     try (Socket idle = new Socket("127.0.0.1", port);
         Socket streaming = openStream(port, "claude-test-endless")) {
       InputStream in = streaming.getInputStream();

@@ -28,6 +28,7 @@ class ProxyBehaviourTest {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    request.header("authorization", "Bearer " + harness.token());
     return http.send(
         request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -50,7 +51,7 @@ class ProxyBehaviourTest {
             + "Connection: keep-alive, x-hop\r\n"
             + "X-Hop: must-not-cross\r\n"
             + "Keep-Alive: timeout=5\r\n"
-            + "Authorization: Bearer caller.jwt.value\r\n"
+            + harness.authorizationLine()
             + "X-Api-Key: caller-api-key\r\n"
             + "Anthropic-Version: 2023-06-01\r\n"
             + "Anthropic-Beta: oauth-2025-04-20, files-api-2025-04-14\r\n"
@@ -115,7 +116,12 @@ class ProxyBehaviourTest {
         }) {
       String response =
           RawHttp.sendAndReadUntilClose(
-              harness.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+              harness.port(),
+              "GET "
+                  + path
+                  + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  + harness.authorizationLine()
+                  + "\r\n");
       assertThat(RawHttp.status(response)).as(path).isIn(400, 404);
       JsonNode error =
           FakeClaudeUpstream.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
@@ -135,7 +141,8 @@ class ProxyBehaviourTest {
       InputStream in = socket.getInputStream();
       for (int i = 0; i < 3; i++) {
         out.write(
-            ("GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            ("GET /v1/models HTTP/1.1\r\nHost: x\r\n" + harness.authorizationLine() + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         String response = RawHttp.readOneResponse(in);
         assertThat(RawHttp.status(response)).isEqualTo(200);
         assertThat(response).contains("claude-test-1");
@@ -150,8 +157,11 @@ class ProxyBehaviourTest {
       socket
           .getOutputStream()
           .write(
-              ("GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"
-                      + "GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+              ("GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+                      + harness.authorizationLine()
+                      + "\r\nGET /v1/nothing HTTP/1.1\r\nHost: x\r\n"
+                      + harness.authorizationLine()
+                      + "\r\n")
                   .getBytes(StandardCharsets.US_ASCII));
       InputStream in = socket.getInputStream();
       assertThat(RawHttp.status(RawHttp.readOneResponse(in))).isEqualTo(200);
@@ -164,7 +174,7 @@ class ProxyBehaviourTest {
     int closedBefore = harness.upstream().closedEndlessStreams();
     try (Socket socket = new Socket("127.0.0.1", harness.port())) {
       socket.setSoTimeout(15_000);
-      RawHttp.sendStreamingRequest(socket, "claude-test-endless");
+      RawHttp.sendStreamingRequest(socket, "claude-test-endless", harness.token());
       byte[] some = socket.getInputStream().readNBytes(4096);
       assertThat(new String(some, StandardCharsets.ISO_8859_1))
           .startsWith("HTTP/1.1 200")

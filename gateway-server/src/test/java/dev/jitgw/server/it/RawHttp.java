@@ -61,13 +61,16 @@ public final class RawHttp {
   }
 
   /** Sends a streaming Messages request for {@code model} on an open socket. */
-  public static void sendStreamingRequest(Socket socket, String model) throws IOException {
+  public static void sendStreamingRequest(Socket socket, String model, String token)
+      throws IOException {
     String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"stream\":true}";
     socket
         .getOutputStream()
         .write(
             ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: "
+                    + "Authorization: Bearer "
+                    + token
+                    + "\r\nContent-Length: "
                     + body.length()
                     + "\r\n\r\n"
                     + body)

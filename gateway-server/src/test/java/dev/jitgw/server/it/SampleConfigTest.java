@@ -24,11 +24,27 @@ class SampleConfigTest {
   }
 
   @Test
+  void noTrustedIssuerStopsStartUp() {
+    GatewayConfig config =
+        ConfigLoader.load(
+            Optional.empty(),
+            Map.of(),
+            Map.of("listen", "127.0.0.1:0", "admin_listen", "127.0.0.1:0"));
+    assertThatThrownBy(() -> GatewayServer.builder(config).environment(Map.of()).start())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("JITGW_OIDC_ISSUER");
+  }
+
+  @Test
   void aConfiguredPolicyThatCannotBeEnforcedStopsStartUp() {
     GatewayConfig config =
         ConfigLoader.load(
             Optional.empty(),
-            Map.of("JITGW_POLICY_FILE", "../config/policy.yaml"),
+            Map.of(
+                "JITGW_POLICY_FILE",
+                "../config/policy.yaml",
+                "JITGW_OIDC_ISSUER",
+                "https://idp.example/realms/eng"),
             Map.of("listen", "127.0.0.1:0", "admin_listen", "127.0.0.1:0"));
     assertThat(config.listen()).isEqualTo(new HostPort("127.0.0.1", 0));
     assertThatThrownBy(() -> GatewayServer.builder(config).environment(Map.of()).start())

@@ -34,7 +34,7 @@ class SlowReaderTest {
       socket.setReceiveBufferSize(16 * 1024);
       socket.connect(new InetSocketAddress("127.0.0.1", harness.port()));
       socket.setSoTimeout(30_000);
-      RawHttp.sendStreamingRequest(socket, "claude-test-endless");
+      RawHttp.sendStreamingRequest(socket, "claude-test-endless", harness.token());
       InputStream in = socket.getInputStream();
       byte[] first = in.readNBytes(64 * 1024);
       assertThat(new String(first, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");

@@ -3,8 +3,8 @@ package dev.jitgw.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jitgw.core.config.GatewayConfig;
-import dev.jitgw.core.config.HostPort;
 import dev.jitgw.core.config.ShutdownConfig;
+import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.GatewayServer;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -31,9 +31,11 @@ class TlsUpstreamTest {
   private static FakeClaudeUpstream trustedUpstream;
   private static FakeClaudeUpstream wrongNameUpstream;
   private static FakeClaudeUpstream namedUpstream;
+  private static TestIdentityProvider identityProvider;
 
   @BeforeAll
   static void upstreams() throws Exception {
+    identityProvider = new TestIdentityProvider();
     ca =
         new CertificateBuilder()
             .subject("CN=jitgw test CA")
@@ -72,6 +74,7 @@ class TlsUpstreamTest {
     trustedUpstream.close();
     wrongNameUpstream.close();
     namedUpstream.close();
+    identityProvider.close();
   }
 
   private static SslContext serverContext(X509Bundle bundle) throws Exception {
@@ -84,8 +87,7 @@ class TlsUpstreamTest {
 
   private static int status(FakeClaudeUpstream upstream, String host, Path trust) throws Exception {
     GatewayConfig config =
-        GatewayConfig.defaults()
-            .withListen(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0))
+        GatewayHarness.baseConfig(identityProvider, "https://" + host + ":" + upstream.port())
             .withShutdown(new ShutdownConfig(Duration.ofSeconds(1)));
     config =
         config.withUpstream(
@@ -105,6 +107,7 @@ class TlsUpstreamTest {
                               "http://127.0.0.1:"
                                   + gateway.dataPlaneAddress().getPort()
                                   + "/v1/models"))
+                      .header("authorization", "Bearer " + identityProvider.token().sign())
                       .timeout(Duration.ofSeconds(20))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());

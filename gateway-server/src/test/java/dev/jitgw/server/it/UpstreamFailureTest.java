@@ -24,7 +24,7 @@ class UpstreamFailureTest {
     return http.send(
         HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
             .header("content-type", "application/json")
-            .header("x-api-key", "caller")
+            .header("x-api-key", harness.token())
             .timeout(Duration.ofSeconds(20))
             .POST(HttpRequest.BodyPublishers.ofString(BODY.formatted(model)))
             .build(),
@@ -128,6 +128,7 @@ class UpstreamFailureTest {
       HttpResponse<String> response =
           http.send(
               HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
+                  .header("authorization", "Bearer " + harness.token())
                   .POST(HttpRequest.BodyPublishers.ofString(big))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
@@ -142,7 +143,9 @@ class UpstreamFailureTest {
     void chunkedBodyGrowingOverTheCapIs413() throws Exception {
       StringBuilder request =
           new StringBuilder(
-              "POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+              "POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                  + harness.authorizationLine()
+                  + "\r\n");
       for (int i = 0; i < 4; i++) {
         request.append("200\r\n").append("y".repeat(512)).append("\r\n");
       }
@@ -161,6 +164,7 @@ class UpstreamFailureTest {
       HttpResponse<String> response =
           http.send(
               HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
+                  .header("authorization", "Bearer " + harness.token())
                   .POST(HttpRequest.BodyPublishers.ofString(body))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
