@@ -17,6 +17,7 @@ import dev.jitgw.server.dataplane.DataPlane;
 import dev.jitgw.server.dataplane.DataPlaneInitializer;
 import dev.jitgw.server.dataplane.DrainEvent;
 import dev.jitgw.server.dataplane.ExchangeTracker;
+import dev.jitgw.server.tls.ReloadingServerTls;
 import dev.jitgw.server.upstream.UpstreamClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -24,6 +25,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -40,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,6 +132,14 @@ public final class GatewayServer implements AutoCloseable {
       DataPlane dataPlane =
           new DataPlane(config, headStages, stages, upstream, tracker, builder.clock);
 
+      Supplier<SslContext> tls = null;
+      if (config.tls().enabled()) {
+        ReloadingServerTls serverTls =
+            ReloadingServerTls.start(config.tls(), blocking, builder.tlsCheckInterval);
+        resources.add(serverTls);
+        tls = serverTls::current;
+      }
+
       Readiness readiness = new Readiness();
       readiness.register("accepting", () -> !tracker.isDraining());
 
@@ -140,7 +151,7 @@ public final class GatewayServer implements AutoCloseable {
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.AUTO_READ, false)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new DataPlaneInitializer(dataPlane, dataChannels))
+              .childHandler(new DataPlaneInitializer(dataPlane, dataChannels, tls))
               .bind(config.listen().toSocketAddress())
               .syncUninterruptibly()
               .channel();
@@ -247,6 +258,7 @@ public final class GatewayServer implements AutoCloseable {
     private Map<String, String> environment = System.getenv();
     private UpstreamCredentials credentials;
     private Clock clock = Clock.systemUTC();
+    private Duration tlsCheckInterval = Duration.ofSeconds(5);
 
     private Builder(GatewayConfig config) {
       this.config = requireNonNull(config, "config");
@@ -266,6 +278,12 @@ public final class GatewayServer implements AutoCloseable {
 
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How often the data-plane certificate and key files are checked for changes. */
+    public Builder tlsCheckInterval(Duration interval) {
+      this.tlsCheckInterval = requireNonNull(interval, "interval");
       return this;
     }
 

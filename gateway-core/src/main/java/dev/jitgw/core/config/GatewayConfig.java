@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param publicUrl the gateway's base URL as callers reach it, used to rewrite absolute upstream
  *     URLs in responses (a batch's {@code results_url}); absent: {@code http://} plus the request's
  *     {@code Host}
+ * @param tls TLS termination on the data plane (certificate and key files)
  * @param identity trusted token issuers and token limits
  * @param upstream the Claude API the gateway forwards to
  * @param http limits of the data-plane HTTP server
@@ -26,6 +27,7 @@ public record GatewayConfig(
     Path dataDir,
     Path policyFile,
     URI publicUrl,
+    TlsConfig tls,
     IdentityConfig identity,
     UpstreamConfig upstream,
     HttpConfig http,
@@ -45,6 +47,7 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "public_url: '" + publicUrl + "' (expected an http:// or https:// URL)");
     }
+    tls = tls == null ? TlsConfig.none() : tls;
     identity = identity == null ? IdentityConfig.defaults() : identity;
     upstream = upstream == null ? UpstreamConfig.defaults() : upstream;
     http = http == null ? HttpConfig.defaults() : http;
@@ -52,7 +55,7 @@ public record GatewayConfig(
   }
 
   public static GatewayConfig defaults() {
-    return new GatewayConfig(null, null, null, null, null, null, null, null, null);
+    return new GatewayConfig(null, null, null, null, null, null, null, null, null, null);
   }
 
   public Optional<Path> policyFileIfSet() {
@@ -61,26 +64,85 @@ public record GatewayConfig(
 
   public GatewayConfig withListen(HostPort listen, HostPort adminListen) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
+  }
+
+  public GatewayConfig withTls(TlsConfig tls) {
+    return new GatewayConfig(
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
   }
 
   public GatewayConfig withIdentity(IdentityConfig identity) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
   }
 
   public GatewayConfig withUpstream(UpstreamConfig upstream) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
   }
 
   public GatewayConfig withHttp(HttpConfig http) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
   }
 
   public GatewayConfig withShutdown(ShutdownConfig shutdown) {
     return new GatewayConfig(
-        listen, adminListen, dataDir, policyFile, publicUrl, identity, upstream, http, shutdown);
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
   }
 }

@@ -10,12 +10,16 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.util.function.Supplier;
 
 /**
  * The data-plane pipeline, built from small named steps (Zuul's {@code
  * BaseZuulChannelInitializer}): HTTP/1.1 codec, framing guard, exchange handler.
  */
 public final class DataPlaneInitializer extends ChannelInitializer<Channel> {
+  public static final String TLS = "tls";
   public static final String HTTP_DECODER = "http-decoder";
   public static final String HTTP_ENCODER = "http-encoder";
   public static final String FRAMING_GUARD = "framing-guard";
@@ -23,18 +27,33 @@ public final class DataPlaneInitializer extends ChannelInitializer<Channel> {
 
   private final DataPlane dataPlane;
   private final ChannelGroup channels;
+  private final Supplier<SslContext> tls;
 
-  public DataPlaneInitializer(DataPlane dataPlane, ChannelGroup channels) {
+  /**
+   * @param tls the current server TLS context, or {@code null} for plain HTTP
+   */
+  public DataPlaneInitializer(
+      DataPlane dataPlane, ChannelGroup channels, Supplier<SslContext> tls) {
     this.dataPlane = requireNonNull(dataPlane, "dataPlane");
     this.channels = requireNonNull(channels, "channels");
+    this.tls = tls;
   }
 
   @Override
   protected void initChannel(Channel ch) {
     channels.add(ch);
     ChannelPipeline pipeline = ch.pipeline();
+    addTlsHandlers(pipeline, ch);
     addHttpHandlers(pipeline, dataPlane.config().http());
     addExchangeHandlers(pipeline);
+  }
+
+  private void addTlsHandlers(ChannelPipeline pipeline, Channel ch) {
+    if (tls != null) {
+      SslHandler handler = tls.get().newHandler(ch.alloc());
+      handler.setHandshakeTimeoutMillis(dataPlane.config().http().requestReadTimeout().toMillis());
+      pipeline.addLast(TLS, handler);
+    }
   }
 
   static void addHttpHandlers(ChannelPipeline pipeline, HttpConfig http) {

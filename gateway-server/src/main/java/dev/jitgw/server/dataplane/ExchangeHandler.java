@@ -566,7 +566,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (host == null || host.isBlank()) {
       host = dataPlane.config().listen().toString();
     }
-    return "http://" + host.trim();
+    return (dataPlane.config().tls().enabled() ? "https://" : "http://") + host.trim();
   }
 
   /** Adds to a held response; at its end, rewrites it and sends it whole. */
