@@ -9,6 +9,7 @@ import dev.jitgw.core.credential.UpstreamCredentials;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.policy.credential.ApiKeyCredentials;
 import dev.jitgw.policy.credential.CredentialStage;
+import dev.jitgw.policy.credential.FederatedUpstreamCredentials;
 import dev.jitgw.policy.identity.AuthenticationStage;
 import dev.jitgw.policy.identity.TokenVerifier;
 import dev.jitgw.server.admin.AdminInitializer;
@@ -18,6 +19,7 @@ import dev.jitgw.server.dataplane.DataPlaneInitializer;
 import dev.jitgw.server.dataplane.DrainEvent;
 import dev.jitgw.server.dataplane.ExchangeTracker;
 import dev.jitgw.server.tls.ReloadingServerTls;
+import dev.jitgw.server.upstream.TrustFiles;
 import dev.jitgw.server.upstream.UpstreamClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -109,6 +111,20 @@ public final class GatewayServer implements AutoCloseable {
     this.adminChannels = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
     try {
       UpstreamCredentials credentials = builder.credentials;
+      if (credentials == null && config.upstream().federation() != null) {
+        FederatedUpstreamCredentials federated =
+            FederatedUpstreamCredentials.start(
+                config.upstream().federation(),
+                config.upstream().federationTokenUrl(),
+                TrustFiles.httpClient(config.upstream().caFile(), config.upstream()),
+                blocking,
+                builder.clock);
+        resources.add(federated);
+        log.info(
+            "keyless upstream: access tokens from {} (api_key is not used)",
+            config.upstream().federationTokenUrl());
+        credentials = federated;
+      }
       if (credentials == null) {
         ApiKeyCredentials apiKey =
             ApiKeyCredentials.start(

@@ -29,7 +29,8 @@ public record UpstreamConfig(
     Duration responseTimeout,
     Duration idleTimeout,
     Duration poolIdleTimeout,
-    Path caFile) {
+    Path caFile,
+    UpstreamFederationConfig federation) {
 
   public static final URI DEFAULT_URL = URI.create("https://api.anthropic.com");
   public static final String DEFAULT_API_KEY = "env:ANTHROPIC_API_KEY";
@@ -58,7 +59,7 @@ public record UpstreamConfig(
   }
 
   public static UpstreamConfig defaults() {
-    return new UpstreamConfig(null, null, null, null, null, null, null);
+    return new UpstreamConfig(null, null, null, null, null, null, null, null);
   }
 
   public boolean isTls() {
@@ -84,15 +85,51 @@ public record UpstreamConfig(
 
   public UpstreamConfig withUrl(URI url) {
     return new UpstreamConfig(
-        url, apiKey, connectTimeout, responseTimeout, idleTimeout, poolIdleTimeout, caFile);
+        url,
+        apiKey,
+        connectTimeout,
+        responseTimeout,
+        idleTimeout,
+        poolIdleTimeout,
+        caFile,
+        federation);
   }
 
   public UpstreamConfig withTimeouts(Duration connect, Duration response, Duration idle) {
-    return new UpstreamConfig(url, apiKey, connect, response, idle, poolIdleTimeout, caFile);
+    return new UpstreamConfig(
+        url, apiKey, connect, response, idle, poolIdleTimeout, caFile, federation);
   }
 
   public UpstreamConfig withCaFile(Path caFile) {
     return new UpstreamConfig(
-        url, apiKey, connectTimeout, responseTimeout, idleTimeout, poolIdleTimeout, caFile);
+        url,
+        apiKey,
+        connectTimeout,
+        responseTimeout,
+        idleTimeout,
+        poolIdleTimeout,
+        caFile,
+        federation);
+  }
+
+  public UpstreamConfig withFederation(UpstreamFederationConfig federation) {
+    return new UpstreamConfig(
+        url,
+        apiKey,
+        connectTimeout,
+        responseTimeout,
+        idleTimeout,
+        poolIdleTimeout,
+        caFile,
+        federation);
+  }
+
+  /** The token exchange endpoint for keyless federation. */
+  public URI federationTokenUrl() {
+    if (federation != null && federation.tokenUrl() != null) {
+      return federation.tokenUrl();
+    }
+    return URI.create(
+        url.getScheme() + "://" + url.getRawAuthority() + basePath() + "/v1/oauth/token");
   }
 }

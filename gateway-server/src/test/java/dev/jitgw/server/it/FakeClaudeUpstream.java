@@ -71,6 +71,9 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   private final AtomicInteger openConnections = new AtomicInteger();
   private final AtomicInteger closedEndlessStreams = new AtomicInteger();
   private final List<String> sniNames = new CopyOnWriteArrayList<>();
+  private final AtomicInteger exchanges = new AtomicInteger();
+  private volatile String acceptedAssertion;
+  private volatile int tokenLifetimeSeconds = 600;
 
   public FakeClaudeUpstream() {
     this(null);
@@ -161,6 +164,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
         case "/v1/messages" -> messages(ctx, request, JSON.readTree(body));
         case "/v1/echo" -> json(ctx, request, 200, JSON.writeValueAsString(Map.of("ok", true)));
         case "/v1/messages/batches/msgbatch_test" -> json(ctx, request, 200, batch());
+        case "/v1/oauth/token" -> tokenExchange(ctx, request, JSON.readTree(body));
         default ->
             json(
                 ctx,
@@ -319,6 +323,43 @@ public final class FakeClaudeUpstream implements AutoCloseable {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The upstream's workload identity federation (RFC 7523 jwt-bearer): accepts the configured
+   * assertion and rule, answers a short-lived access token, numbered so tests can tell refreshes.
+   */
+  private void tokenExchange(ChannelHandlerContext ctx, FullHttpRequest request, JsonNode body) {
+    boolean valid =
+        "urn:ietf:params:oauth:grant-type:jwt-bearer".equals(body.path("grant_type").asText())
+            && acceptedAssertion != null
+            && acceptedAssertion.equals(body.path("assertion").asText())
+            && "fdrl_gateway".equals(body.path("federation_rule_id").asText())
+            && "org_test".equals(body.path("organization_id").asText());
+    if (!valid) {
+      json(ctx, request, 400, "{\"error\":\"invalid_grant\",\"error_description\":\"no\"}");
+      return;
+    }
+    int n = exchanges.incrementAndGet();
+    json(
+        ctx,
+        request,
+        200,
+        "{\"access_token\":\"sk-ant-oat-test-"
+            + n
+            + "\",\"token_type\":\"Bearer\",\"expires_in\":"
+            + tokenLifetimeSeconds
+            + "}");
+  }
+
+  /** Accepts this assertion at /v1/oauth/token, granting tokens of the given lifetime. */
+  public void acceptFederation(String assertion, int lifetimeSeconds) {
+    this.acceptedAssertion = assertion;
+    this.tokenLifetimeSeconds = lifetimeSeconds;
+  }
+
+  public int tokenExchanges() {
+    return exchanges.get();
   }
 
   /** A finished batch whose results_url points at this upstream, as the real API's does. */
