@@ -42,6 +42,7 @@ public final class TokenVerifier {
   private final Clock clock;
   private final int maxTokenChars;
   private final Cache<String, Identity> verified;
+  private final boolean caching;
 
   public TokenVerifier(IdentityConfig config, Executor blocking, Clock clock) {
     this(config, blocking, clock, new DefaultResourceRetriever(5_000, 5_000, 512 * 1024));
@@ -58,6 +59,7 @@ public final class TokenVerifier {
       byIssuer.put(issuer.issuer(), new IssuerVerifier(issuer, retriever, clock));
     }
     this.issuers = Map.copyOf(byIssuer);
+    this.caching = config.cacheSize() > 0;
     this.verified = Caffeine.newBuilder().maximumSize(config.cacheSize()).build();
   }
 
@@ -71,7 +73,7 @@ public final class TokenVerifier {
    * issuer's keys cannot be had).
    */
   public CompletionStage<Identity> verify(String token) {
-    Identity cached = verified.getIfPresent(token);
+    Identity cached = caching ? verified.getIfPresent(token) : null;
     if (cached != null) {
       if (clock.instant().isBefore(cached.expiresAt())) {
         return CompletableFuture.completedFuture(cached);
@@ -89,7 +91,7 @@ public final class TokenVerifier {
     return CompletableFuture.supplyAsync(
         () -> {
           Identity identity = issuer.verify(jwt);
-          if (!issuer.config().oneTimeTokens()) {
+          if (caching && !issuer.config().oneTimeTokens()) {
             verified.put(token, identity);
           }
           return identity;
