@@ -16,13 +16,13 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * the line the operator wrote it on. (Jackson reports where its parser stood when it noticed, which
  * for buffered record properties is after the whole mapping.)
  */
-final class YamlLocator {
+public final class YamlLocator {
   private YamlLocator() {}
 
   /** Line and column (both 1-based) of the key or list item at {@code path}. */
-  record Position(int line, int column) {}
+  public record Position(int line, int column) {}
 
-  static Optional<Position> locate(String yaml, List<String> path) {
+  public static Optional<Position> locate(String yaml, List<String> path) {
     if (path.isEmpty()) {
       return Optional.empty();
     }

@@ -3,6 +3,7 @@ package dev.jitgw.core.exchange;
 import static java.util.Objects.requireNonNull;
 
 import dev.jitgw.core.credential.UpstreamAuth;
+import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.identity.Identity;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -28,6 +29,8 @@ public final class Exchange {
 
   private ByteBuf body;
   private Identity identity;
+  private RequestSummary summary;
+  private Decision decision;
   private UpstreamAuth upstreamAuth;
 
   public Exchange(
@@ -107,6 +110,24 @@ public final class Exchange {
 
   public void identity(Identity identity) {
     this.identity = requireNonNull(identity, "identity");
+  }
+
+  /** The parsed request summary; empty until the body has been read and parsed. */
+  public Optional<RequestSummary> summary() {
+    return Optional.ofNullable(summary);
+  }
+
+  public void summary(RequestSummary summary) {
+    this.summary = requireNonNull(summary, "summary");
+  }
+
+  /** The policy's decision; empty until the policy stage has run. */
+  public Optional<Decision> decision() {
+    return Optional.ofNullable(decision);
+  }
+
+  public void decision(Decision decision) {
+    this.decision = requireNonNull(decision, "decision");
   }
 
   public Optional<UpstreamAuth> upstreamAuth() {

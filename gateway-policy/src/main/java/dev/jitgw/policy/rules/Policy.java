@@ -1,0 +1,144 @@
+package dev.jitgw.policy.rules;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.jitgw.core.decision.Decision;
+import dev.jitgw.core.exchange.RequestSummary;
+import dev.jitgw.core.identity.Identity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A compiled, checked policy: ordered rules whose CEL conditions were type-checked once. The first
+ * rule whose {@code when} holds decides; no match denies. A condition that fails to evaluate (a
+ * missing claim, a type mismatch at run time) denies too: the gateway fails closed.
+ *
+ * <p>Immutable and thread-safe; a reload builds a new instance and swaps it in whole.
+ */
+public final class Policy {
+  private final String source;
+  private final String version;
+  private final List<Rule> rules;
+  private final List<FederationProfile> federation;
+  private final List<String> maskingProfiles;
+
+  Policy(
+      String source,
+      String version,
+      List<Rule> rules,
+      List<FederationProfile> federation,
+      List<String> maskingProfiles) {
+    this.source = requireNonNull(source, "source");
+    this.version = requireNonNull(version, "version");
+    this.rules = List.copyOf(rules);
+    this.federation = List.copyOf(federation);
+    this.maskingProfiles = List.copyOf(maskingProfiles);
+  }
+
+  /** Where the policy came from: a file path, or {@code built-in}. */
+  public String source() {
+    return source;
+  }
+
+  /** A hash of the policy's bytes, recorded with every decision. */
+  public String version() {
+    return version;
+  }
+
+  public List<Rule> rules() {
+    return rules;
+  }
+
+  public List<FederationProfile> federation() {
+    return federation;
+  }
+
+  public List<String> maskingProfiles() {
+    return maskingProfiles;
+  }
+
+  /** One compiled rule. */
+  public record Rule(
+      String name, String when, int line, CelRuntime.Program condition, Decision outcome) {}
+
+  /** One access profile for the token endpoint. */
+  public record FederationProfile(
+      String id,
+      String when,
+      int line,
+      CelRuntime.Program condition,
+      Duration tokenLifetime,
+      List<String> groups) {}
+
+  /** How one rule fared for a request, for {@code policy test} and the audit log. */
+  public record RuleTrace(String rule, Outcome outcome, String detail) {}
+
+  public enum Outcome {
+    MATCHED,
+    NOT_MATCHED,
+    ERROR
+  }
+
+  /** The decision and how each rule up to the deciding one evaluated. */
+  public record Evaluation(Decision decision, List<RuleTrace> trace, String policyVersion) {}
+
+  public Evaluation evaluate(Identity identity, RequestSummary request, Instant now) {
+    Map<String, Object> variables =
+        Map.of(
+            "identity", CelValues.identity(identity),
+            "request", request.toCelValue(),
+            "now", CelValues.timestamp(now));
+    List<RuleTrace> trace = new ArrayList<>();
+    for (Rule rule : rules) {
+      Object result;
+      try {
+        result = rule.condition().eval(variables);
+      } catch (CelEvaluationException | RuntimeException e) {
+        String detail = "could not be evaluated: " + e.getMessage();
+        trace.add(new RuleTrace(rule.name(), Outcome.ERROR, detail));
+        return new Evaluation(
+            new Decision.Deny(
+                Optional.of(rule.name()),
+                "rule '" + rule.name() + "' " + detail + " (denied: the gateway fails closed)"),
+            trace,
+            version);
+      }
+      if (Boolean.TRUE.equals(result)) {
+        trace.add(new RuleTrace(rule.name(), Outcome.MATCHED, rule.when()));
+        return new Evaluation(rule.outcome(), trace, version);
+      }
+      trace.add(new RuleTrace(rule.name(), Outcome.NOT_MATCHED, rule.when() + " is false"));
+    }
+    return new Evaluation(
+        new Decision.Deny(Optional.empty(), "no policy rule matched this request"), trace, version);
+  }
+
+  /** The profile named {@code id} if its condition holds for {@code identity}. */
+  public Optional<FederationProfile> federationFor(String id, Identity identity, Instant now) {
+    for (FederationProfile profile : federation) {
+      if (!profile.id().equals(id)) {
+        continue;
+      }
+      try {
+        Object result =
+            profile
+                .condition()
+                .eval(
+                    Map.of(
+                        "identity", CelValues.identity(identity),
+                        "request", Map.of(),
+                        "now", CelValues.timestamp(now)));
+        return Boolean.TRUE.equals(result) ? Optional.of(profile) : Optional.empty();
+      } catch (CelEvaluationException | RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+}
