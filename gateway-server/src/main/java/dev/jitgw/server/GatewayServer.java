@@ -6,12 +6,19 @@ import dev.jitgw.core.config.ConfigException;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
+import dev.jitgw.core.decision.Decision;
+import dev.jitgw.core.exchange.PriceTable;
+import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.policy.credential.ApiKeyCredentials;
 import dev.jitgw.policy.credential.CredentialStage;
 import dev.jitgw.policy.credential.FederatedUpstreamCredentials;
 import dev.jitgw.policy.identity.AuthenticationStage;
 import dev.jitgw.policy.identity.TokenVerifier;
+import dev.jitgw.policy.rules.Policy;
+import dev.jitgw.policy.rules.PolicyException;
+import dev.jitgw.policy.rules.PolicyLoader;
+import dev.jitgw.policy.rules.PolicyStage;
 import dev.jitgw.server.admin.AdminInitializer;
 import dev.jitgw.server.admin.Readiness;
 import dev.jitgw.server.dataplane.DataPlane;
@@ -76,6 +83,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Channel adminListener;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+  private final Policy policy;
 
   private GatewayServer(Builder builder) {
     this.config = builder.config;
@@ -85,14 +93,7 @@ public final class GatewayServer implements AutoCloseable {
           "no trusted token issuer: set JITGW_OIDC_ISSUER (or identity.issuers in the config"
               + " file); callers must present a short-lived JWT from it");
     }
-    if (config.policyFile() != null) {
-      // Fail closed: a configured policy that is not enforced would be worse than none.
-      throw new ConfigException(
-          "policy_file "
-              + config.policyFile()
-              + ": this build does not enforce policies yet; refusing to start rather than"
-              + " forward requests the policy might deny");
-    }
+    this.policy = loadPolicy(config);
     Transport transport = Transport.best();
     int threads =
         config.http().workerThreads() > 0
@@ -144,7 +145,12 @@ public final class GatewayServer implements AutoCloseable {
       TokenVerifier verifier =
           new TokenVerifier(config.identity(), identityExecutor, builder.clock);
       List<RequestStage> headStages = List.of(new AuthenticationStage(verifier));
-      List<RequestStage> stages = List.of(new CredentialStage(credentials));
+      Policy enforced = policy;
+      List<RequestStage> stages =
+          List.of(
+              new PolicyStage(
+                  () -> enforced, new RequestSummaryParser(PriceTable.defaults()), builder.clock),
+              new CredentialStage(credentials));
       DataPlane dataPlane =
           new DataPlane(config, headStages, stages, upstream, tracker, builder.clock);
 
@@ -193,6 +199,52 @@ public final class GatewayServer implements AutoCloseable {
         config.upstream().url(),
         adminAddress(),
         transport);
+  }
+
+  /**
+   * The configured policy (or the built-in one), refused when it asks for what this build cannot
+   * enforce yet: forwarding without the masking, limits or route a rule demands would be worse than
+   * not starting.
+   */
+  private static Policy loadPolicy(GatewayConfig config) {
+    if (config.policyFile() == null) {
+      return PolicyLoader.builtIn();
+    }
+    Policy loaded;
+    try {
+      loaded = PolicyLoader.load(config.policyFile());
+    } catch (PolicyException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+    List<String> unenforceable = new ArrayList<>();
+    for (Policy.Rule rule : loaded.rules()) {
+      if (rule.outcome() instanceof Decision.Allow allow) {
+        if (!allow.mask().isEmpty()) {
+          unenforceable.add(
+              "rule '" + rule.name() + "' (line " + rule.line() + ") masks " + allow.mask());
+        }
+        if (allow.limits().isPresent()) {
+          unenforceable.add("rule '" + rule.name() + "' (line " + rule.line() + ") sets limits");
+        }
+        if (allow.route().isPresent()) {
+          unenforceable.add("rule '" + rule.name() + "' (line " + rule.line() + ") picks a route");
+        }
+      }
+    }
+    if (!unenforceable.isEmpty()) {
+      throw new ConfigException(
+          "policy file "
+              + config.policyFile()
+              + ": this build cannot enforce "
+              + String.join("; ", unenforceable)
+              + " yet; refusing to start rather than forward without them");
+    }
+    log.info(
+        "policy {} version {}: {} rule(s)",
+        loaded.source(),
+        loaded.version(),
+        loaded.rules().size());
+    return loaded;
   }
 
   public static Builder builder(GatewayConfig config) {

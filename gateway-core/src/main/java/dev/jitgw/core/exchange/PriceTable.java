@@ -5,8 +5,8 @@ import java.util.Locale;
 
 /**
  * USD per million tokens by model family, for the worst-case cost estimate policy rules can test
- * ({@code request.estimated_cost_usd}). An unknown model is priced as the most expensive family,
- * so a cost rule fails closed rather than waving an unpriced model through.
+ * ({@code request.estimated_cost_usd}). An unknown model is priced as the most expensive family, so
+ * a cost rule fails closed rather than waving an unpriced model through.
  */
 public final class PriceTable {
   /** A model-name prefix and its prices. */

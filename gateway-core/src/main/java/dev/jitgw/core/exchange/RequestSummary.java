@@ -67,7 +67,9 @@ public record RequestSummary(
     value.put("stream", stream);
     value.put(
         "tools",
-        tools.stream().map(t -> Map.<String, Object>of("name", t.name(), "type", t.type())).toList());
+        tools.stream()
+            .map(t -> Map.<String, Object>of("name", t.name(), "type", t.type()))
+            .toList());
     value.put(
         "skills",
         skills.stream()

@@ -52,7 +52,11 @@ public final class RequestSummaryParser {
    * @param size its length in bytes
    */
   public RequestSummary parse(
-      String method, String uri, Iterable<Map.Entry<String, String>> headers, InputStream body, long size) {
+      String method,
+      String uri,
+      Iterable<Map.Entry<String, String>> headers,
+      InputStream body,
+      long size) {
     int query = uri.indexOf('?');
     String path = query < 0 ? uri : uri.substring(0, query);
     Map<String, String> headerMap = new TreeMap<>();

@@ -47,6 +47,7 @@ public final class PolicyLoader {
   /** {@code request.max_tokens > 1.5} compares an int with a double, as operators expect. */
   private static final CelOptions OPTIONS =
       CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
+
   static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(5);
   static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofMinutes(10);
 

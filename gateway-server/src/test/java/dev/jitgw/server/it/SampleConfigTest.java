@@ -49,7 +49,8 @@ class SampleConfigTest {
     assertThat(config.listen()).isEqualTo(new HostPort("127.0.0.1", 0));
     assertThatThrownBy(() -> GatewayServer.builder(config).environment(Map.of()).start())
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("policy_file")
+        .hasMessageContaining("cannot enforce rule 'everyone' (line")
+        .hasMessageContaining("masks [secrets, pii]")
         .hasMessageContaining("refusing to start");
   }
 }
