@@ -66,6 +66,14 @@ public final class PolicyLoader {
 
   private PolicyLoader() {}
 
+  static CelCompiler compiler() {
+    return COMPILER;
+  }
+
+  static CelRuntime runtime() {
+    return RUNTIME;
+  }
+
   /** The built-in policy when none is configured: every authenticated caller is allowed. */
   public static Policy builtIn() {
     return compile(

@@ -54,6 +54,51 @@ class JitgwCommandTest {
   }
 
   @Test
+  void policyCheckAcceptsTheSamplePolicy() {
+    Run run = run("policy", "check", "../config/policy.yaml");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("OK").contains("4 rule(s)");
+  }
+
+  @Test
+  void policyCheckRefusesABadPolicyNamingLineAndRule(@TempDir Path dir) throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(
+        policy,
+        "version: 1\nrules:\n  - name: fine\n    when: \"true\"\n    deny: no\n"
+            + "  - name: broken\n    when: request.model ==\n    allow: {}\n");
+    Run run = run("policy", "check", policy.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("line 6").contains("rule 'broken'").contains("CEL");
+  }
+
+  @Test
+  void policyTestExplainsTheDecision(@TempDir Path dir) throws Exception {
+    Path claims =
+        Files.writeString(
+            dir.resolve("claims.json"), "{\"sub\":\"bob\",\"groups\":[\"ml-leads\"]}");
+    Path request =
+        Files.writeString(
+            dir.resolve("request.json"),
+            "{\"model\":\"claude-opus-4-1\",\"max_tokens\":100,\"messages\":[]}");
+    Run run =
+        run(
+            "policy",
+            "test",
+            "--policy",
+            "../config/policy.yaml",
+            "--claims",
+            claims.toString(),
+            "--request",
+            request.toString());
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out())
+        .contains("decision: allow (rule everyone)")
+        .contains("opus-needs-leads")
+        .contains("false  !(\"ml-leads\" in identity.groups)");
+  }
+
+  @Test
   void serveStopsOnABadFlag() {
     Run run = run("serve", "--listen", "no-port-here");
     assertThat(run.exitCode()).isEqualTo(2);
