@@ -2,8 +2,10 @@ package dev.jitgw.server;
 
 import static java.util.Objects.requireNonNull;
 
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 import dev.jitgw.core.config.ConfigException;
 import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.config.IssuerConfig;
 import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
 import dev.jitgw.core.decision.Decision;
@@ -19,6 +21,11 @@ import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.rules.PolicyException;
 import dev.jitgw.policy.rules.PolicyLoader;
 import dev.jitgw.policy.rules.PolicyStage;
+import dev.jitgw.policy.token.GatewayTokenIssuer;
+import dev.jitgw.policy.token.InMemoryRevocationList;
+import dev.jitgw.policy.token.RevocationList;
+import dev.jitgw.policy.token.SigningKeyStore;
+import dev.jitgw.policy.token.TokenEndpoint;
 import dev.jitgw.server.admin.AdminInitializer;
 import dev.jitgw.server.admin.Readiness;
 import dev.jitgw.server.dataplane.DataPlane;
@@ -142,8 +149,22 @@ public final class GatewayServer implements AutoCloseable {
         credentials = apiKey;
       }
       this.upstream = new UpstreamClient(config.upstream(), transport, blocking);
+      SigningKeyStore signingKeys =
+          SigningKeyStore.open(config.dataDir().resolve("keys"), builder.clock);
+      RevocationList revocations = new InMemoryRevocationList(builder.clock);
+      IssuerConfig gatewayIssuer =
+          IssuerConfig.of(config.identity().tokenIssuer())
+              .withTokenRules(Duration.ofHours(1), List.of("at+jwt"), false);
       TokenVerifier verifier =
-          new TokenVerifier(config.identity(), identityExecutor, builder.clock);
+          new TokenVerifier(
+              config.identity(),
+              identityExecutor,
+              builder.clock,
+              new DefaultResourceRetriever(5_000, 5_000, 512 * 1024),
+              new TokenVerifier.LocalIssuer(
+                  gatewayIssuer,
+                  (selector, context) -> selector.select(signingKeys.publicKeys()),
+                  revocations::isRevoked));
       List<RequestStage> headStages = List.of(new AuthenticationStage(verifier));
       Policy enforced = policy;
       List<RequestStage> stages =
@@ -151,8 +172,16 @@ public final class GatewayServer implements AutoCloseable {
               new PolicyStage(
                   () -> enforced, new RequestSummaryParser(PriceTable.defaults()), builder.clock),
               new CredentialStage(credentials));
+      TokenEndpoint tokenEndpoint =
+          new TokenEndpoint(
+              verifier,
+              () -> enforced,
+              new GatewayTokenIssuer(
+                  config.identity().tokenIssuer(), gatewayIssuer.audience(), signingKeys),
+              builder.clock);
       DataPlane dataPlane =
-          new DataPlane(config, headStages, stages, upstream, tracker, builder.clock);
+          new DataPlane(
+              config, headStages, stages, List.of(tokenEndpoint), upstream, tracker, builder.clock);
 
       Supplier<SslContext> tls = null;
       if (config.tls().enabled()) {

@@ -76,6 +76,34 @@ public record GatewayConfig(
         shutdown);
   }
 
+  public GatewayConfig withDataDir(Path dataDir) {
+    return new GatewayConfig(
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
+  }
+
+  public GatewayConfig withPolicyFile(Path policyFile) {
+    return new GatewayConfig(
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown);
+  }
+
   public GatewayConfig withTls(TlsConfig tls) {
     return new GatewayConfig(
         listen,

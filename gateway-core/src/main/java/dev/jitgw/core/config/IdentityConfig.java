@@ -11,8 +11,11 @@ import java.util.Set;
  *     is refused without a network call
  * @param maxTokenSize longest accepted credential; longer ones are refused before parsing
  * @param cacheSize verified tokens kept (until they expire), keyed by the whole token
+ * @param tokenIssuer the {@code iss} of the tokens the gateway's own token endpoint issues; must
+ *     differ from every trusted issuer
  */
-public record IdentityConfig(List<IssuerConfig> issuers, DataSize maxTokenSize, Integer cacheSize) {
+public record IdentityConfig(
+    List<IssuerConfig> issuers, DataSize maxTokenSize, Integer cacheSize, String tokenIssuer) {
 
   public IdentityConfig {
     issuers = issuers == null ? List.of() : List.copyOf(issuers);
@@ -29,16 +32,23 @@ public record IdentityConfig(List<IssuerConfig> issuers, DataSize maxTokenSize, 
           "max_token_size: " + maxTokenSize + " (expected: 512 bytes to 1MiB)");
     }
     cacheSize = cacheSize == null ? 100_000 : cacheSize;
+    tokenIssuer = tokenIssuer == null || tokenIssuer.isBlank() ? "jitgw" : tokenIssuer.trim();
+    if (seen.contains(tokenIssuer)) {
+      throw new IllegalArgumentException(
+          "token_issuer: '"
+              + tokenIssuer
+              + "' is also a trusted issuer (expected a distinct name)");
+    }
     if (cacheSize < 0) {
       throw new IllegalArgumentException("cache_size: " + cacheSize + " (expected: >= 0)");
     }
   }
 
   public static IdentityConfig defaults() {
-    return new IdentityConfig(null, null, null);
+    return new IdentityConfig(null, null, null, null);
   }
 
   public IdentityConfig withIssuers(List<IssuerConfig> issuers) {
-    return new IdentityConfig(issuers, maxTokenSize, cacheSize);
+    return new IdentityConfig(issuers, maxTokenSize, cacheSize, tokenIssuer);
   }
 }

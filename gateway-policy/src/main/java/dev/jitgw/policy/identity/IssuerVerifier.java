@@ -65,10 +65,24 @@ final class IssuerVerifier {
   private final Clock clock;
   private final Set<JWSAlgorithm> algorithms;
   private final Cache<String, Instant> usedTokenIds;
+  private final JWKSource<SecurityContext> localKeys;
   private volatile DefaultJWTProcessor<SecurityContext> processor;
   private volatile Instant lastDiscoveryFailure;
 
   IssuerVerifier(IssuerConfig config, ResourceRetriever retriever, Clock clock) {
+    this(config, retriever, clock, null);
+  }
+
+  /**
+   * @param localKeys keys held by the gateway itself (its own token issuer); no discovery, no
+   *     network
+   */
+  IssuerVerifier(
+      IssuerConfig config,
+      ResourceRetriever retriever,
+      Clock clock,
+      JWKSource<SecurityContext> localKeys) {
+    this.localKeys = localKeys;
     this.config = requireNonNull(config, "config");
     this.retriever = requireNonNull(retriever, "retriever");
     this.clock = requireNonNull(clock, "clock");
@@ -245,6 +259,10 @@ final class IssuerVerifier {
       if (processor != null) {
         return processor;
       }
+      if (localKeys != null) {
+        processor = newProcessor(localKeys);
+        return processor;
+      }
       Instant failed = lastDiscoveryFailure;
       if (failed != null && clock.instant().isBefore(failed.plus(DISCOVERY_RETRY))) {
         throw TokenRejected.unavailable(config.issuer());
@@ -269,15 +287,20 @@ final class IssuerVerifier {
               .outageTolerant(Duration.ofHours(4).toMillis())
               .retrying(true)
               .build();
-      DefaultJWTProcessor<SecurityContext> built = new DefaultJWTProcessor<>();
-      built.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
-      built.setJWSTypeVerifier(this::checkType);
-      // Claims are checked by checkClaims, against the injected clock and with precise codes.
-      built.setJWTClaimsSetVerifier((claims, context) -> {});
+      DefaultJWTProcessor<SecurityContext> built = newProcessor(keys);
       processor = built;
       log.info("issuer {}: keys from {}", config.issuer(), jwks);
       return built;
     }
+  }
+
+  private DefaultJWTProcessor<SecurityContext> newProcessor(JWKSource<SecurityContext> keys) {
+    DefaultJWTProcessor<SecurityContext> built = new DefaultJWTProcessor<>();
+    built.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+    built.setJWSTypeVerifier(this::checkType);
+    // Claims are checked by checkClaims, against the injected clock and with precise codes.
+    built.setJWTClaimsSetVerifier((claims, context) -> {});
+    return built;
   }
 
   private void checkType(JOSEObjectType type, SecurityContext context) throws BadJOSEException {

@@ -8,6 +8,8 @@ import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.PlainHeader;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.util.ResourceRetriever;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 /**
  * Verifies caller JWTs against the trusted issuers.
@@ -43,6 +46,14 @@ public final class TokenVerifier {
   private final int maxTokenChars;
   private final Cache<String, Identity> verified;
   private final boolean caching;
+  private final LocalIssuer local;
+
+  /**
+   * The gateway's own token issuer: its keys are local, and its tokens can be revoked by {@code
+   * jti} (checked on every use, cached or not).
+   */
+  public record LocalIssuer(
+      IssuerConfig config, JWKSource<SecurityContext> keys, Predicate<String> revoked) {}
 
   public TokenVerifier(IdentityConfig config, Executor blocking, Clock clock) {
     this(config, blocking, clock, new DefaultResourceRetriever(5_000, 5_000, 512 * 1024));
@@ -50,13 +61,28 @@ public final class TokenVerifier {
 
   public TokenVerifier(
       IdentityConfig config, Executor blocking, Clock clock, ResourceRetriever retriever) {
+    this(config, blocking, clock, retriever, null);
+  }
+
+  public TokenVerifier(
+      IdentityConfig config,
+      Executor blocking,
+      Clock clock,
+      ResourceRetriever retriever,
+      LocalIssuer local) {
     requireNonNull(config, "config");
+    this.local = local;
     this.blocking = requireNonNull(blocking, "blocking");
     this.clock = requireNonNull(clock, "clock");
     this.maxTokenChars = config.maxTokenSize().toIntBytes();
     Map<String, IssuerVerifier> byIssuer = new LinkedHashMap<>();
     for (IssuerConfig issuer : config.issuers()) {
       byIssuer.put(issuer.issuer(), new IssuerVerifier(issuer, retriever, clock));
+    }
+    if (local != null) {
+      byIssuer.put(
+          local.config().issuer(),
+          new IssuerVerifier(local.config(), retriever, clock, local.keys()));
     }
     this.issuers = Map.copyOf(byIssuer);
     this.caching = config.cacheSize() > 0;
@@ -76,7 +102,9 @@ public final class TokenVerifier {
     Identity cached = caching ? verified.getIfPresent(token) : null;
     if (cached != null) {
       if (clock.instant().isBefore(cached.expiresAt())) {
-        return CompletableFuture.completedFuture(cached);
+        return revoked(cached)
+            ? CompletableFuture.failedFuture(TokenRejected.invalid("it was revoked."))
+            : CompletableFuture.completedFuture(cached);
       }
       verified.invalidate(token);
     }
@@ -91,12 +119,21 @@ public final class TokenVerifier {
     return CompletableFuture.supplyAsync(
         () -> {
           Identity identity = issuer.verify(jwt);
+          if (revoked(identity)) {
+            throw TokenRejected.invalid("it was revoked.");
+          }
           if (caching && !issuer.config().oneTimeTokens()) {
             verified.put(token, identity);
           }
           return identity;
         },
         blocking);
+  }
+
+  private boolean revoked(Identity identity) {
+    return local != null
+        && identity.issuer().equals(local.config().issuer())
+        && identity.tokenId().map(local.revoked()::test).orElse(false);
   }
 
   private SignedJWT parse(String token) {

@@ -45,9 +45,10 @@ public class TokenVerifierBenchmark {
     List<IssuerConfig> issuers = List.of(IssuerConfig.of(idp.issuer()));
     cached =
         new TokenVerifier(
-            new IdentityConfig(issuers, null, 10_000), Runnable::run, Clock.systemUTC());
+            new IdentityConfig(issuers, null, 10_000, null), Runnable::run, Clock.systemUTC());
     uncached =
-        new TokenVerifier(new IdentityConfig(issuers, null, 0), Runnable::run, Clock.systemUTC());
+        new TokenVerifier(
+            new IdentityConfig(issuers, null, 0, null), Runnable::run, Clock.systemUTC());
     token = idp.token().groups("eng").sign();
     // Fetch keys (and warm the cache) outside the measurement.
     cached.verify(token).toCompletableFuture().join();

@@ -337,6 +337,35 @@ class TokenVerifierTest {
             GatewayException.class, e -> assertThat(e.getMessage()).contains("already used"));
   }
 
+  @Test
+  void localIssuerTokensVerifyWithoutNetworkAndCanBeRevokedEvenWhenCached() {
+    TestIdentityProvider gateway = new TestIdentityProvider(clock);
+    try {
+      java.util.Set<String> revoked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      com.nimbusds.jose.jwk.JWKSet keys =
+          new com.nimbusds.jose.jwk.JWKSet(gateway.signingKey().toPublicJWK());
+      TokenVerifier withLocal =
+          new TokenVerifier(
+              IdentityConfig.defaults().withIssuers(List.of(IssuerConfig.of(idp.issuer()))),
+              blocking,
+              clock,
+              new com.nimbusds.jose.util.DefaultResourceRetriever(1000, 1000),
+              new TokenVerifier.LocalIssuer(
+                  IssuerConfig.of(gateway.issuer()),
+                  (selector, context) -> selector.select(keys),
+                  revoked::contains));
+      String token = gateway.token().jwtId("jti-1").sign();
+      assertThat(verify(withLocal, token).subject()).isEqualTo("alice");
+      assertThat(gateway.jwksRequests()).isZero();
+      revoked.add("jti-1");
+      assertThatThrownBy(() -> verify(withLocal, token))
+          .isInstanceOfSatisfying(
+              GatewayException.class, e -> assertThat(e.getMessage()).contains("revoked"));
+    } finally {
+      gateway.close();
+    }
+  }
+
   // ---- hand-made bad tokens -------------------------------------------------------------------
 
   private static String claimsPart(TestIdentityProvider p) {

@@ -3,6 +3,7 @@ package dev.jitgw.server.dataplane;
 import static java.util.Objects.requireNonNull;
 
 import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.server.upstream.UpstreamClient;
 import java.time.Clock;
@@ -14,11 +15,13 @@ import java.util.List;
  *
  * @param headStages run on the request head, before the body is read (authentication)
  * @param stages run once the whole body is buffered (policy, audit, limits, credential)
+ * @param localEndpoints routes under {@code /v1/} the gateway answers itself
  */
 public record DataPlane(
     GatewayConfig config,
     List<RequestStage> headStages,
     List<RequestStage> stages,
+    List<LocalEndpoint> localEndpoints,
     UpstreamClient upstream,
     ExchangeTracker tracker,
     Clock clock) {
@@ -27,6 +30,7 @@ public record DataPlane(
     requireNonNull(config, "config");
     headStages = List.copyOf(headStages);
     stages = List.copyOf(stages);
+    localEndpoints = List.copyOf(localEndpoints);
     requireNonNull(upstream, "upstream");
     requireNonNull(tracker, "tracker");
     requireNonNull(clock, "clock");

@@ -10,6 +10,7 @@ import dev.jitgw.core.error.GatewayError;
 import dev.jitgw.core.error.GatewayException;
 import dev.jitgw.core.exchange.Exchange;
 import dev.jitgw.core.exchange.ExchangeId;
+import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.server.http.ErrorResponses;
 import dev.jitgw.server.http.ProxyHeaders;
@@ -30,6 +31,7 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -99,6 +101,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private boolean keepAlive;
   private boolean expectContinue;
   private boolean bodyExpected;
+
+  /** Set when the gateway answers this request itself (its token endpoint). */
+  private LocalEndpoint local;
+
   private UpstreamConnection upstream;
   private ScheduledFuture<?> headTimeout;
   private ScheduledFuture<?> readTimeout;
@@ -255,7 +261,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     beginExchange(request.method().name(), request.uri(), request.headers());
     keepAlive =
         HttpUtil.isKeepAlive(request) && !drainRequested && !dataPlane.tracker().isDraining();
-    GatewayError targetError = checkTarget(request.uri());
+    local = localEndpointFor(request.method().name(), pathOf(request.uri()));
+    GatewayError targetError = local != null ? null : checkTarget(request.uri());
     if (targetError != null) {
       ReferenceCountUtil.release(request);
       respondError(targetError, true);
@@ -272,6 +279,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (request instanceof HttpContent content) {
       // A request that arrived whole: its body waits like any other until the head is verified.
       pending.addFirst(new DefaultLastHttpContent(content.content()));
+    }
+    if (local != null) {
+      // A local endpoint authenticates its caller itself (the token endpoint's assertion is in
+      // the body).
+      startReadingBody();
+      return;
     }
     // The caller is verified on the head alone, before its body is read (contract section 2).
     cancelReadTimeout();
@@ -312,7 +325,11 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       body = null;
       bodyExpected = false;
       state = State.PROCESSING;
-      runStages(dataPlane.stages(), 0, State.PROCESSING, this::forward);
+      if (local != null) {
+        runLocal(local);
+      } else {
+        runStages(dataPlane.stages(), 0, State.PROCESSING, this::forward);
+      }
     }
   }
 
@@ -402,6 +419,56 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     next.run();
+  }
+
+  private LocalEndpoint localEndpointFor(String method, String path) {
+    for (LocalEndpoint endpoint : dataPlane.localEndpoints()) {
+      if (endpoint.handles(method, path)) {
+        return endpoint;
+      }
+    }
+    return null;
+  }
+
+  private void runLocal(LocalEndpoint endpoint) {
+    Exchange current = exchange;
+    CompletableFuture<LocalEndpoint.Response> answer;
+    try {
+      answer = endpoint.handle(current).toCompletableFuture();
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete(
+        (response, error) ->
+            ctx.executor()
+                .execute(
+                    () -> {
+                      if (exchange != current || state != State.PROCESSING) {
+                        return;
+                      }
+                      if (error != null) {
+                        failStage(error);
+                      } else {
+                        writeLocal(response);
+                      }
+                    }));
+  }
+
+  private void writeLocal(LocalEndpoint.Response answer) {
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(answer.status()),
+            Unpooled.wrappedBuffer(answer.body()));
+    answer.headers().forEach(response.headers()::set);
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+    response.headers().set(ProxyHeaders.EXCHANGE_ID, exchange.id());
+    if (!keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    status = answer.status();
+    state = State.RESPONDING;
+    finishExchange(ctx.writeAndFlush(response), "local");
   }
 
   private void failStage(Throwable error) {
@@ -788,6 +855,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
             uri,
             headers);
     dataPlane.tracker().begin();
+    local = null;
     status = 0;
     streaming = false;
     pausedByCaller = false;

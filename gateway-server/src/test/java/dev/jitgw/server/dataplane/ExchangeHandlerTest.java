@@ -52,7 +52,13 @@ class ExchangeHandlerTest {
       GatewayConfig config, List<RequestStage> headStages, List<RequestStage> stages) {
     DataPlane dataPlane =
         new DataPlane(
-            config, headStages, stages, upstream, new ExchangeTracker(), Clock.systemUTC());
+            config,
+            headStages,
+            stages,
+            List.of(),
+            upstream,
+            new ExchangeTracker(),
+            Clock.systemUTC());
     return new EmbeddedChannel(new ExchangeHandler(dataPlane));
   }
 

@@ -82,12 +82,23 @@ public final class GatewayHarness
       TestIdentityProvider identityProvider, String upstreamUrl) {
     GatewayConfig base =
         GatewayConfig.defaults()
+            .withDataDir(temporaryDataDir())
             .withListen(new HostPort("127.0.0.1", 0), new HostPort("127.0.0.1", 0))
             .withShutdown(new ShutdownConfig(Duration.ofSeconds(2)))
             .withIdentity(
                 IdentityConfig.defaults()
                     .withIssuers(List.of(IssuerConfig.of(identityProvider.issuer()))));
     return base.withUpstream(base.upstream().withUrl(URI.create(upstreamUrl)));
+  }
+
+  private static java.nio.file.Path temporaryDataDir() {
+    try {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("jitgw-data");
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override

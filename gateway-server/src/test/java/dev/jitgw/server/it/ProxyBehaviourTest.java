@@ -106,13 +106,7 @@ class ProxyBehaviourTest {
     int before = harness.upstream().requests().size();
     for (String path :
         new String[] {
-          "/",
-          "/v2/messages",
-          "/healthz",
-          "/v1/../admin",
-          "/v1/%2e%2e/x",
-          "/v1/a%2Fb",
-          "/v1/oauth/token"
+          "/", "/v2/messages", "/healthz", "/v1/../admin", "/v1/%2e%2e/x", "/v1/a%2Fb"
         }) {
       String response =
           RawHttp.sendAndReadUntilClose(

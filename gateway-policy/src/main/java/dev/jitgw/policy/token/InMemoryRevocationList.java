@@ -1,0 +1,37 @@
+package dev.jitgw.policy.token;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Revocations held in memory until the revoked tokens would have expired. Gateway tokens live at
+ * most an hour, so a restart that forgets a revocation is bounded by that; persistence in the data
+ * directory comes with the admin API that revokes.
+ */
+public final class InMemoryRevocationList implements RevocationList {
+  private final ConcurrentHashMap<String, Instant> revoked = new ConcurrentHashMap<>();
+  private final Clock clock;
+
+  public InMemoryRevocationList(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public boolean isRevoked(String tokenId) {
+    Instant until = revoked.get(tokenId);
+    if (until == null) {
+      return false;
+    }
+    if (clock.instant().isAfter(until)) {
+      revoked.remove(tokenId, until);
+      return false;
+    }
+    return true;
+  }
+
+  @Override
+  public void revoke(String tokenId, Instant expiresAt) {
+    revoked.put(tokenId, expiresAt);
+  }
+}
