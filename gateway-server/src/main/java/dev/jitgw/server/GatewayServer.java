@@ -6,6 +6,7 @@ import com.nimbusds.jose.util.DefaultResourceRetriever;
 import dev.jitgw.core.config.ConfigException;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.config.IssuerConfig;
+import dev.jitgw.core.config.UpstreamRoute;
 import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
 import dev.jitgw.core.decision.Decision;
@@ -15,6 +16,7 @@ import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.policy.credential.ApiKeyCredentials;
 import dev.jitgw.policy.credential.CredentialStage;
 import dev.jitgw.policy.credential.FederatedUpstreamCredentials;
+import dev.jitgw.policy.credential.RoutedCredentials;
 import dev.jitgw.policy.identity.AuthenticationStage;
 import dev.jitgw.policy.identity.TokenVerifier;
 import dev.jitgw.policy.rules.Policy;
@@ -48,6 +50,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -147,6 +150,13 @@ public final class GatewayServer implements AutoCloseable {
               config.upstream().apiKey());
         }
         credentials = apiKey;
+      }
+      Map<String, UpstreamCredentials> routes = new LinkedHashMap<>();
+      for (UpstreamRoute route : config.upstream().routes()) {
+        routes.put(route.name(), routeCredentials(route, builder));
+      }
+      if (!routes.isEmpty()) {
+        credentials = new RoutedCredentials(credentials, routes);
       }
       this.upstream = new UpstreamClient(config.upstream(), transport, blocking);
       SigningKeyStore signingKeys =
@@ -255,8 +265,19 @@ public final class GatewayServer implements AutoCloseable {
         if (allow.limits().isPresent()) {
           unenforceable.add("rule '" + rule.name() + "' (line " + rule.line() + ") sets limits");
         }
-        if (allow.route().isPresent()) {
-          unenforceable.add("rule '" + rule.name() + "' (line " + rule.line() + ") picks a route");
+        if (allow.route().isPresent()
+            && config.upstream().routes().stream()
+                .noneMatch(route -> route.name().equals(allow.route().get()))) {
+          throw new ConfigException(
+              "policy file "
+                  + config.policyFile()
+                  + ", line "
+                  + rule.line()
+                  + ", rule '"
+                  + rule.name()
+                  + "': route '"
+                  + allow.route().get()
+                  + "' is not defined under upstream.routes");
         }
       }
     }
@@ -274,6 +295,28 @@ public final class GatewayServer implements AutoCloseable {
         loaded.version(),
         loaded.rules().size());
     return loaded;
+  }
+
+  private UpstreamCredentials routeCredentials(UpstreamRoute route, Builder builder) {
+    if (route.federation() != null) {
+      FederatedUpstreamCredentials federated =
+          FederatedUpstreamCredentials.start(
+              route.federation(),
+              config.upstream().federationTokenUrl(route.federation()),
+              TrustFiles.httpClient(config.upstream().caFile(), config.upstream()),
+              blocking,
+              builder.clock);
+      resources.add(federated);
+      return federated;
+    }
+    ApiKeyCredentials apiKey =
+        ApiKeyCredentials.start(
+            SecretRef.parse(route.apiKey(), builder.environment), blocking, Duration.ofSeconds(1));
+    resources.add(apiKey);
+    if (!apiKey.isConfigured()) {
+      log.warn("upstream route {}: {} resolves to nothing", route.name(), route.apiKey());
+    }
+    return apiKey;
   }
 
   public static Builder builder(GatewayConfig config) {

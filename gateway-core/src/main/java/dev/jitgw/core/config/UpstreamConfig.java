@@ -3,6 +3,7 @@ package dev.jitgw.core.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,7 +31,8 @@ public record UpstreamConfig(
     Duration idleTimeout,
     Duration poolIdleTimeout,
     Path caFile,
-    UpstreamFederationConfig federation) {
+    UpstreamFederationConfig federation,
+    List<UpstreamRoute> routes) {
 
   public static final URI DEFAULT_URL = URI.create("https://api.anthropic.com");
   public static final String DEFAULT_API_KEY = "env:ANTHROPIC_API_KEY";
@@ -56,10 +58,18 @@ public record UpstreamConfig(
     idleTimeout = Durations.positive("idle_timeout", idleTimeout, Duration.ofMinutes(5));
     poolIdleTimeout =
         Durations.positive("pool_idle_timeout", poolIdleTimeout, Duration.ofSeconds(60));
+    routes = routes == null ? List.of() : List.copyOf(routes);
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (UpstreamRoute route : routes) {
+      if (!names.add(route.name())) {
+        throw new IllegalArgumentException(
+            "routes: '" + route.name() + "' is defined twice (expected unique names)");
+      }
+    }
   }
 
   public static UpstreamConfig defaults() {
-    return new UpstreamConfig(null, null, null, null, null, null, null, null);
+    return new UpstreamConfig(null, null, null, null, null, null, null, null, null);
   }
 
   public boolean isTls() {
@@ -92,12 +102,13 @@ public record UpstreamConfig(
         idleTimeout,
         poolIdleTimeout,
         caFile,
-        federation);
+        federation,
+        routes);
   }
 
   public UpstreamConfig withTimeouts(Duration connect, Duration response, Duration idle) {
     return new UpstreamConfig(
-        url, apiKey, connect, response, idle, poolIdleTimeout, caFile, federation);
+        url, apiKey, connect, response, idle, poolIdleTimeout, caFile, federation, routes);
   }
 
   public UpstreamConfig withCaFile(Path caFile) {
@@ -109,7 +120,8 @@ public record UpstreamConfig(
         idleTimeout,
         poolIdleTimeout,
         caFile,
-        federation);
+        federation,
+        routes);
   }
 
   public UpstreamConfig withFederation(UpstreamFederationConfig federation) {
@@ -121,11 +133,30 @@ public record UpstreamConfig(
         idleTimeout,
         poolIdleTimeout,
         caFile,
-        federation);
+        federation,
+        routes);
+  }
+
+  public UpstreamConfig withRoutes(List<UpstreamRoute> routes) {
+    return new UpstreamConfig(
+        url,
+        apiKey,
+        connectTimeout,
+        responseTimeout,
+        idleTimeout,
+        poolIdleTimeout,
+        caFile,
+        federation,
+        routes);
   }
 
   /** The token exchange endpoint for keyless federation. */
   public URI federationTokenUrl() {
+    return federationTokenUrl(federation);
+  }
+
+  /** The token exchange endpoint of {@code federation} (its own, or the upstream's default). */
+  public URI federationTokenUrl(UpstreamFederationConfig federation) {
     if (federation != null && federation.tokenUrl() != null) {
       return federation.tokenUrl();
     }

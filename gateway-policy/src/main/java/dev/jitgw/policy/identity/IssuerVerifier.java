@@ -69,6 +69,9 @@ final class IssuerVerifier {
   private volatile DefaultJWTProcessor<SecurityContext> processor;
   private volatile Instant lastDiscoveryFailure;
 
+  /** Set once a signature verified with this issuer's keys. */
+  private volatile boolean keysEverWorked;
+
   IssuerVerifier(IssuerConfig config, ResourceRetriever retriever, Clock clock) {
     this(config, retriever, clock, null);
   }
@@ -126,8 +129,12 @@ final class IssuerVerifier {
     try {
       claims = current.process(jwt, null);
     } catch (RateLimitReachedException e) {
-      // An unknown kid already caused the one refetch this interval allows: a kid flood must not
-      // turn into a request flood at the issuer.
+      // The refetches this interval allows are used up. If keys of this issuer ever verified a
+      // token, an unknown kid is the token's problem (and a kid flood must not become a request
+      // flood at the issuer); if none ever did, the issuer is unreachable: fail closed with 503.
+      if (!keysEverWorked) {
+        throw TokenRejected.unavailable(config.issuer());
+      }
       throw TokenRejected.invalid("no key of the issuer matches its key id (kid).");
     } catch (KeySourceException e) {
       log.warn("keys of issuer {} unavailable: {}", config.issuer(), e.toString());
@@ -137,6 +144,7 @@ final class IssuerVerifier {
     } catch (JOSEException e) {
       throw TokenRejected.invalid("its signature could not be verified.");
     }
+    keysEverWorked = true;
     return checkClaims(claims);
   }
 

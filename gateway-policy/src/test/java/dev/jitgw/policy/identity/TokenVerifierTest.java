@@ -266,6 +266,26 @@ class TokenVerifierTest {
   }
 
   @Test
+  void anIssuerWhoseKeysNeverLoadStays503EvenPastTheRefetchLimit() {
+    TestIdentityProvider broken = new TestIdentityProvider(clock);
+    try {
+      broken.jwksDown(true);
+      TokenVerifier fresh = verifierFor(IssuerConfig.of(broken.issuer()));
+      for (int i = 0; i < 5; i++) {
+        String token = broken.token().sign();
+        assertThatThrownBy(() -> verify(fresh, token))
+            .isInstanceOfSatisfying(
+                GatewayException.class,
+                e ->
+                    assertThat(e.error().code())
+                        .isEqualTo(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE));
+      }
+    } finally {
+      broken.close();
+    }
+  }
+
+  @Test
   void issuerOutageWithCachedKeysKeepsVerifying() {
     TestIdentityProvider flaky = new TestIdentityProvider(clock);
     try {

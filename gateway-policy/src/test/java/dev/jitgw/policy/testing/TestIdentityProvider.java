@@ -47,6 +47,7 @@ public final class TestIdentityProvider implements AutoCloseable {
   private final Clock clock;
   private volatile JWK signingKey;
   private volatile boolean down;
+  private volatile boolean jwksDown;
 
   public TestIdentityProvider(Clock clock) {
     this.clock = clock;
@@ -86,6 +87,11 @@ public final class TestIdentityProvider implements AutoCloseable {
 
   public void down(boolean down) {
     this.down = down;
+  }
+
+  /** Keeps discovery up but fails the key set endpoint. */
+  public void jwksDown(boolean jwksDown) {
+    this.jwksDown = jwksDown;
   }
 
   /** Publishes a new RSA key and signs with it from now on; the old key stays published. */
@@ -149,6 +155,11 @@ public final class TestIdentityProvider implements AutoCloseable {
 
   private void jwks(HttpExchange exchange) throws IOException {
     jwksRequests.incrementAndGet();
+    if (jwksDown) {
+      exchange.sendResponseHeaders(503, -1);
+      exchange.close();
+      return;
+    }
     respond(exchange, new JWKSet(new ArrayList<>(published)).toString(true));
   }
 
