@@ -58,6 +58,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -161,6 +162,9 @@ public final class GatewayServer implements AutoCloseable {
       this.upstream = new UpstreamClient(config.upstream(), transport, blocking);
       SigningKeyStore signingKeys =
           SigningKeyStore.open(config.dataDir().resolve("keys"), builder.clock);
+      ScheduledFuture<?> keyRefresh =
+          blocking.scheduleWithFixedDelay(signingKeys::refresh, 10, 10, TimeUnit.SECONDS);
+      resources.add(() -> keyRefresh.cancel(false));
       RevocationList revocations = new InMemoryRevocationList(builder.clock);
       IssuerConfig gatewayIssuer =
           IssuerConfig.of(config.identity().tokenIssuer())

@@ -60,7 +60,10 @@ public final class SigningKeyStore {
   public synchronized RSAKey rotate() {
     try {
       Files.createDirectories(directory);
-      String kid = clock.instant().getEpochSecond() + "-" + Long.toHexString(System.nanoTime());
+      String kid =
+          String.format("%012d", clock.instant().getEpochSecond())
+              + "-"
+              + Long.toHexString(System.nanoTime());
       RSAKey key = new RSAKeyGenerator(2048).keyID(kid).keyUse(KeyUse.SIGNATURE).generate();
       Path tmp = Files.createTempFile(directory, ".key", ".tmp");
       try {
@@ -99,6 +102,19 @@ public final class SigningKeyStore {
     return new JWKSet(out);
   }
 
+  /**
+   * Re-reads the key directory, so a key added by {@code jitgw keys rotate} (or a deleted retired
+   * key) takes effect in a running gateway. Run on a blocking executor.
+   */
+  public void refresh() {
+    reload();
+  }
+
+  /** Key ids present, oldest first. */
+  public List<String> keyIds() {
+    return keys.stream().map(JWK::getKeyID).toList();
+  }
+
   private synchronized void reload() {
     List<RSAKey> loaded = new ArrayList<>();
     if (Files.isDirectory(directory)) {
@@ -117,6 +133,10 @@ public final class SigningKeyStore {
     }
     // Key ids start with their creation second: sorting by id orders them by age.
     loaded.sort(Comparator.comparing(JWK::getKeyID));
+    if (loaded.isEmpty() && keys != null && !keys.isEmpty()) {
+      // Every key file vanished under a running gateway: keep signing with what is loaded.
+      return;
+    }
     keys = List.copyOf(loaded);
   }
 }

@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = JitgwCommand.Version.class,
     description = "Just-in-time access gateway for the Claude API.",
-    subcommands = {ServeCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      PolicyCommand.class,
+      KeysCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class JitgwCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

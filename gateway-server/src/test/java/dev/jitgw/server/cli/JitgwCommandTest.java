@@ -99,6 +99,19 @@ class JitgwCommandTest {
   }
 
   @Test
+  void keysRotateAddsASigningKey(@TempDir Path dir) {
+    Run first = run("keys", "list", "--data-dir", dir.toString());
+    assertThat(first.exitCode()).isZero();
+    assertThat(first.out().lines()).hasSize(1);
+    Run rotate = run("keys", "rotate", "--data-dir", dir.toString());
+    assertThat(rotate.exitCode()).isZero();
+    String kid = rotate.out().trim().replace("new signing key ", "");
+    Run after = run("keys", "list", "--data-dir", dir.toString());
+    assertThat(after.out().lines()).hasSize(2);
+    assertThat(after.out()).contains(kid + "  (signing)");
+  }
+
+  @Test
   void serveStopsOnABadFlag() {
     Run run = run("serve", "--listen", "no-port-here");
     assertThat(run.exitCode()).isEqualTo(2);
