@@ -28,6 +28,7 @@ import dev.jitgw.policy.token.InMemoryRevocationList;
 import dev.jitgw.policy.token.RevocationList;
 import dev.jitgw.policy.token.SigningKeyStore;
 import dev.jitgw.policy.token.TokenEndpoint;
+import dev.jitgw.server.admin.AdminAuthorizer;
 import dev.jitgw.server.admin.AdminInitializer;
 import dev.jitgw.server.admin.Readiness;
 import dev.jitgw.server.dataplane.DataPlane;
@@ -226,7 +227,12 @@ public final class GatewayServer implements AutoCloseable {
               .channel(transport.serverChannel())
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new AdminInitializer(readiness, adminChannels))
+              .childHandler(
+                  new AdminInitializer(
+                      readiness,
+                      adminChannels,
+                      new AdminAuthorizer(verifier, config.admin().groups()),
+                      revocations))
               .bind(config.adminListen().toSocketAddress())
               .syncUninterruptibly()
               .channel();

@@ -56,6 +56,10 @@ public final class ConfigLoader {
   public static final String OIDC_ISSUER = "JITGW_OIDC_ISSUER";
 
   public static final String OIDC_AUDIENCE = "JITGW_OIDC_AUDIENCE";
+
+  /** Comma list of the groups allowed to use the admin API (contract section 1). */
+  public static final String ADMIN_GROUPS = "JITGW_ADMIN_GROUPS";
+
   public static final String OIDC_JWKS_URI = "JITGW_OIDC_JWKS_URI";
 
   /**
@@ -92,6 +96,18 @@ public final class ConfigLoader {
       }
     }
     addEnvironmentIssuer(tree, environment, sources);
+    String adminGroups = trimmed(environment.get(ADMIN_GROUPS));
+    if (adminGroups != null) {
+      ObjectNode admin =
+          tree.get("admin") instanceof ObjectNode existing ? existing : tree.putObject("admin");
+      com.fasterxml.jackson.databind.node.ArrayNode groups = admin.putArray("groups");
+      for (String group : adminGroups.split(",")) {
+        if (!group.isBlank()) {
+          groups.add(group.trim());
+        }
+      }
+      sources.put("admin.groups", "environment variable " + ADMIN_GROUPS);
+    }
     String apiKey = environment.get(API_KEY_VARIABLE);
     if (apiKey != null && !apiKey.isBlank()) {
       set(tree, "upstream.api_key", "env:" + API_KEY_VARIABLE);

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param upstream the Claude API the gateway forwards to
  * @param http limits of the data-plane HTTP server
  * @param shutdown how SIGTERM drains
+ * @param admin who may use the admin API
  */
 public record GatewayConfig(
     HostPort listen,
@@ -31,7 +32,8 @@ public record GatewayConfig(
     IdentityConfig identity,
     UpstreamConfig upstream,
     HttpConfig http,
-    ShutdownConfig shutdown) {
+    ShutdownConfig shutdown,
+    AdminConfig admin) {
 
   public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 8080);
   public static final HostPort DEFAULT_ADMIN_LISTEN = new HostPort("127.0.0.1", 9090);
@@ -52,10 +54,11 @@ public record GatewayConfig(
     upstream = upstream == null ? UpstreamConfig.defaults() : upstream;
     http = http == null ? HttpConfig.defaults() : http;
     shutdown = shutdown == null ? ShutdownConfig.defaults() : shutdown;
+    admin = admin == null ? AdminConfig.defaults() : admin;
   }
 
   public static GatewayConfig defaults() {
-    return new GatewayConfig(null, null, null, null, null, null, null, null, null, null);
+    return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public Optional<Path> policyFileIfSet() {
@@ -73,7 +76,8 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
   }
 
   public GatewayConfig withDataDir(Path dataDir) {
@@ -87,7 +91,8 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
   }
 
   public GatewayConfig withPolicyFile(Path policyFile) {
@@ -101,7 +106,23 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
+  }
+
+  public GatewayConfig withAdmin(AdminConfig admin) {
+    return new GatewayConfig(
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown,
+        admin);
   }
 
   public GatewayConfig withTls(TlsConfig tls) {
@@ -115,7 +136,8 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
   }
 
   public GatewayConfig withIdentity(IdentityConfig identity) {
@@ -129,7 +151,8 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
   }
 
   public GatewayConfig withUpstream(UpstreamConfig upstream) {
@@ -143,7 +166,8 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
   }
 
   public GatewayConfig withHttp(HttpConfig http) {
@@ -157,7 +181,8 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
   }
 
   public GatewayConfig withShutdown(ShutdownConfig shutdown) {
@@ -171,6 +196,7 @@ public record GatewayConfig(
         identity,
         upstream,
         http,
-        shutdown);
+        shutdown,
+        admin);
   }
 }

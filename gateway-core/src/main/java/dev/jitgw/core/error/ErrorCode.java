@@ -20,6 +20,8 @@ public enum ErrorCode {
   POLICY_DENIED(403, "permission_error", "policy_denied"),
   APPROVAL_DENIED(403, "permission_error", "approval_denied"),
   APPROVAL_TIMEOUT(403, "permission_error", "approval_timeout"),
+  /** A verified caller without the group an admin route needs. */
+  FORBIDDEN(403, "permission_error", "forbidden"),
   // 404, 405
   NOT_FOUND(404, "not_found_error", "not_found"),
   // 408

@@ -2,10 +2,13 @@ package dev.jitgw.server.admin;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jitgw.core.error.ErrorCode;
 import dev.jitgw.core.error.GatewayError;
+import dev.jitgw.core.error.GatewayException;
+import dev.jitgw.policy.token.RevocationList;
 import dev.jitgw.server.http.ErrorResponses;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -22,6 +25,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -32,9 +37,17 @@ import java.util.Map;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Readiness readiness;
+  private final AdminAuthorizer authorizer;
+  private final RevocationList revocations;
 
   AdminHandler(Readiness readiness) {
+    this(readiness, null, null);
+  }
+
+  AdminHandler(Readiness readiness, AdminAuthorizer authorizer, RevocationList revocations) {
     this.readiness = requireNonNull(readiness, "readiness");
+    this.authorizer = authorizer;
+    this.revocations = revocations;
   }
 
   @Override
@@ -52,9 +65,70 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case "/healthz" ->
           response = get ? json(HttpResponseStatus.OK, status("ok")) : notAllowed(ctx);
       case "/readyz" -> response = get ? ready() : notAllowed(ctx);
+      case "/api/tokens/revoke" -> {
+        if (!request.method().equals(HttpMethod.POST) || authorizer == null) {
+          response = notAllowed(ctx);
+        } else {
+          revoke(ctx, request, keepAlive);
+          return;
+        }
+      }
       default -> response = error(ctx, ErrorCode.NOT_FOUND, "Not found: " + path);
     }
     send(ctx, response, keepAlive);
+  }
+
+  /**
+   * {@code POST /api/tokens/revoke} {@code {"jti": "...", "until": "2026-11-29T12:00:00Z"}}: a
+   * gateway-issued token stops working at once ({@code until} defaults to an hour from now, the
+   * longest a gateway token lives).
+   */
+  private void revoke(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+    String body = request.content().toString(java.nio.charset.StandardCharsets.UTF_8);
+    authorizer
+        .authorize(request.headers())
+        .whenComplete(
+            (admin, failure) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (failure != null) {
+                            Throwable cause =
+                                failure.getCause() != null ? failure.getCause() : failure;
+                            GatewayError error =
+                                cause instanceof GatewayException gatewayException
+                                    ? gatewayException.error()
+                                    : GatewayError.of(ErrorCode.INTERNAL, "Authorization failed.");
+                            send(
+                                ctx, ErrorResponses.of(ctx.alloc(), error, null, false), keepAlive);
+                            return;
+                          }
+                          send(ctx, applyRevocation(ctx, body, admin.subject()), keepAlive);
+                        }));
+  }
+
+  private FullHttpResponse applyRevocation(ChannelHandlerContext ctx, String body, String admin) {
+    try {
+      JsonNode json = JSON.readTree(body);
+      String jti = json == null ? "" : json.path("jti").asText("");
+      if (jti.isBlank()) {
+        return error(ctx, ErrorCode.BAD_REQUEST, "Body must be {\"jti\": \"...\"}.");
+      }
+      Instant until =
+          json.hasNonNull("until")
+              ? Instant.parse(json.path("until").asText())
+              : Instant.now().plus(Duration.ofHours(1));
+      revocations.revoke(jti, until);
+      org.slf4j.LoggerFactory.getLogger(AdminHandler.class)
+          .info("token jti={} revoked until {} by {}", jti, until, admin);
+      ObjectNode out = JSON.createObjectNode();
+      out.put("revoked", jti);
+      out.put("until", until.toString());
+      return json(HttpResponseStatus.OK, out);
+    } catch (java.io.IOException | java.time.format.DateTimeParseException e) {
+      return error(
+          ctx, ErrorCode.BAD_REQUEST, "Body must be {\"jti\": \"...\", \"until\"?: ISO-8601}.");
+    }
   }
 
   private FullHttpResponse ready() {

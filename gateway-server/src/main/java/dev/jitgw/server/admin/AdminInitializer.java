@@ -18,7 +18,15 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
   private final ChannelGroup channels;
 
   public AdminInitializer(Readiness readiness, ChannelGroup channels) {
-    this.routes = new AdminHandler(requireNonNull(readiness, "readiness"));
+    this(readiness, channels, null, null);
+  }
+
+  public AdminInitializer(
+      Readiness readiness,
+      ChannelGroup channels,
+      AdminAuthorizer authorizer,
+      dev.jitgw.policy.token.RevocationList revocations) {
+    this.routes = new AdminHandler(requireNonNull(readiness, "readiness"), authorizer, revocations);
     this.channels = requireNonNull(channels, "channels");
   }
 

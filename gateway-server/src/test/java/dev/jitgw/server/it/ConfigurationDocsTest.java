@@ -37,7 +37,8 @@ class ConfigurationDocsTest {
     assertThat(doc)
         .contains("`" + ConfigLoader.OIDC_ISSUER + "`")
         .contains("`" + ConfigLoader.OIDC_AUDIENCE + "`")
-        .contains("`" + ConfigLoader.OIDC_JWKS_URI + "`");
+        .contains("`" + ConfigLoader.OIDC_JWKS_URI + "`")
+        .contains("`" + ConfigLoader.ADMIN_GROUPS + "`");
   }
 
   @Test

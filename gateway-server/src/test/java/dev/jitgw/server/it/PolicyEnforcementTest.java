@@ -28,20 +28,7 @@ class PolicyEnforcementTest {
   private static final Path POLICY = writePolicy();
 
   @RegisterExtension
-  static final GatewayHarness harness =
-      new GatewayHarness(
-          config ->
-              new dev.jitgw.core.config.GatewayConfig(
-                  config.listen(),
-                  config.adminListen(),
-                  config.dataDir(),
-                  POLICY,
-                  config.publicUrl(),
-                  config.tls(),
-                  config.identity(),
-                  config.upstream(),
-                  config.http(),
-                  config.shutdown()));
+  static final GatewayHarness harness = new GatewayHarness(config -> config.withPolicyFile(POLICY));
 
   private static Path writePolicy() {
     try {

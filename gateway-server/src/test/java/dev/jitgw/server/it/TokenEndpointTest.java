@@ -165,6 +165,46 @@ class TokenEndpointTest {
     assertThat(harness.upstream().requests()).hasSize(before);
   }
 
+  private static HttpResponse<String> revoke(String jti, String adminToken) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(harness.adminUrl() + "/api/tokens/revoke"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"jti\":\"" + jti + "\"}"));
+    if (adminToken != null) {
+      request.header("authorization", "Bearer " + adminToken);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void anAdminRevokesAGatewayTokenByJti() throws Exception {
+    String accessToken =
+        FakeClaudeUpstream.JSON
+            .readTree(exchange(request(ciAssertion("refs/heads/main"), "fdrl_ci_release")).body())
+            .path("access_token")
+            .asText();
+    assertThat(callMessages(accessToken)).isEqualTo(200);
+    String jti = String.valueOf(TestIdentityProvider.claimsOf(accessToken).get("jti"));
+
+    assertThat(revoke(jti, null).statusCode()).isEqualTo(401);
+    String notAdmin = harness.identityProvider().token().groups("eng").sign();
+    HttpResponse<String> forbidden = revoke(jti, notAdmin);
+    assertThat(forbidden.statusCode()).isEqualTo(403);
+    assertThat(forbidden.body()).contains("\"error_code\":\"forbidden\"");
+    assertThat(callMessages(accessToken))
+        .as("still valid after refused revocations")
+        .isEqualTo(200);
+
+    String admin = harness.identityProvider().token().subject("sec").groups("jitgw-admins").sign();
+    HttpResponse<String> revoked = revoke(jti, admin);
+    assertThat(revoked.statusCode()).isEqualTo(200);
+    assertThat(revoked.body()).contains(jti);
+
+    int before = harness.upstream().requests().size();
+    assertThat(callMessages(accessToken)).isEqualTo(401);
+    assertThat(harness.upstream().requests()).hasSize(before);
+  }
+
   @Test
   void aFormEncodedExchangeWorksToo() throws Exception {
     String form =
