@@ -1,0 +1,110 @@
+package dev.jitgw.policy.rules;
+
+import dev.jitgw.core.exchange.PriceTable;
+import dev.jitgw.core.exchange.RequestSummary;
+import dev.jitgw.core.exchange.RequestSummaryParser;
+import dev.jitgw.core.identity.Identity;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Decision time for a 50-rule policy where the request falls through to the last rule (the worst
+ * case: every condition evaluated), and request-summary parsing of 100 KiB and 10 MiB bodies.
+ *
+ * <p>Run: {@code bench/jmh.sh gateway-policy PolicyBenchmark}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class PolicyBenchmark {
+  @Param({"102400", "10485760"})
+  public int bodyBytes;
+
+  private Policy policy;
+  private Identity identity;
+  private RequestSummary summary;
+  private byte[] body;
+  private final RequestSummaryParser parser = new RequestSummaryParser(PriceTable.defaults());
+  private final Instant now = Instant.now();
+
+  @Setup
+  public void setUp() {
+    StringBuilder rules = new StringBuilder("version: 1\nrules:\n");
+    for (int i = 0; i < 49; i++) {
+      String when =
+          switch (i % 5) {
+            case 0 -> "request.model.startsWith(\"claude-opus-" + i + "\")";
+            case 1 -> "\"team-" + i + "\" in identity.groups && request.max_tokens > 100000";
+            case 2 -> "request.tools.exists(t, t.name == \"tool-" + i + "\")";
+            case 3 -> "identity.claims.repository == \"acme/repo-" + i + "\"";
+            default -> "request.estimated_cost_usd > 1000.0 && identity.purpose == \"p" + i + "\"";
+          };
+      rules
+          .append("  - name: rule-")
+          .append(i)
+          .append("\n    when: '")
+          .append(when.replace("'", "''"))
+          .append("'\n    deny: no\n");
+    }
+    rules.append("  - name: everyone\n    when: \"true\"\n    allow: {}\n");
+    policy = PolicyLoader.compile("benchmark", rules.toString());
+    identity =
+        new Identity(
+            "alice",
+            "https://idp.example",
+            List.of("eng", "ml"),
+            Optional.of("release"),
+            Map.of("repository", "acme/app", "ref", "refs/heads/main"),
+            now.plusSeconds(300),
+            Optional.empty());
+    body = body(bodyBytes);
+    summary = parse();
+  }
+
+  private static byte[] body(int size) {
+    StringBuilder json =
+        new StringBuilder(
+            "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1024,\"stream\":true,"
+                + "\"tools\":[{\"name\":\"bash\",\"type\":\"bash_20250124\"}],"
+                + "\"system\":\"You are careful.\",\"messages\":[");
+    String turn =
+        "{\"role\":\"user\",\"content\":\"" + "lorem ipsum dolor sit amet ".repeat(40) + "\"},";
+    while (json.length() + turn.length() + 3 < size) {
+      json.append(turn);
+    }
+    json.append("{\"role\":\"user\",\"content\":\"end\"}]}");
+    return json.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private RequestSummary parse() {
+    return parser.parse(
+        "POST",
+        "/v1/messages",
+        List.of(Map.entry("content-type", "application/json")),
+        new ByteArrayInputStream(body),
+        body.length);
+  }
+
+  @Benchmark
+  public Object decide50Rules() {
+    return policy.evaluate(identity, summary, now).decision();
+  }
+
+  @Benchmark
+  public RequestSummary parseSummary() {
+    return parse();
+  }
+}
