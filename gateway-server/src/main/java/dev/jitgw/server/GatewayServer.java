@@ -9,7 +9,6 @@ import dev.jitgw.core.config.IssuerConfig;
 import dev.jitgw.core.config.UpstreamRoute;
 import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
-import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.exchange.PriceTable;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.stage.RequestStage;
@@ -19,9 +18,6 @@ import dev.jitgw.policy.credential.FederatedUpstreamCredentials;
 import dev.jitgw.policy.credential.RoutedCredentials;
 import dev.jitgw.policy.identity.AuthenticationStage;
 import dev.jitgw.policy.identity.TokenVerifier;
-import dev.jitgw.policy.rules.Policy;
-import dev.jitgw.policy.rules.PolicyException;
-import dev.jitgw.policy.rules.PolicyLoader;
 import dev.jitgw.policy.rules.PolicyStage;
 import dev.jitgw.policy.token.GatewayTokenIssuer;
 import dev.jitgw.policy.token.InMemoryRevocationList;
@@ -95,7 +91,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Channel adminListener;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-  private final Policy policy;
+  private final PolicyHolder policy;
 
   private GatewayServer(Builder builder) {
     this.config = builder.config;
@@ -105,7 +101,12 @@ public final class GatewayServer implements AutoCloseable {
           "no trusted token issuer: set JITGW_OIDC_ISSUER (or identity.issuers in the config"
               + " file); callers must present a short-lived JWT from it");
     }
-    this.policy = loadPolicy(config);
+    this.policy = new PolicyHolder(config);
+    log.info(
+        "policy {} version {}: {} rule(s)",
+        policy.get().source(),
+        policy.get().version(),
+        policy.get().rules().size());
     Transport transport = Transport.best();
     int threads =
         config.http().workerThreads() > 0
@@ -181,16 +182,21 @@ public final class GatewayServer implements AutoCloseable {
                   (selector, context) -> selector.select(signingKeys.publicKeys()),
                   revocations::isRevoked));
       List<RequestStage> headStages = List.of(new AuthenticationStage(verifier));
-      Policy enforced = policy;
+      PolicyHolder enforced = policy;
+      if (policy.fromFile()) {
+        ScheduledFuture<?> policyWatch =
+            blocking.scheduleWithFixedDelay(policy::reloadIfChanged, 2, 2, TimeUnit.SECONDS);
+        resources.add(() -> policyWatch.cancel(false));
+      }
       List<RequestStage> stages =
           List.of(
               new PolicyStage(
-                  () -> enforced, new RequestSummaryParser(PriceTable.defaults()), builder.clock),
+                  enforced, new RequestSummaryParser(PriceTable.defaults()), builder.clock),
               new CredentialStage(credentials));
       TokenEndpoint tokenEndpoint =
           new TokenEndpoint(
               verifier,
-              () -> enforced,
+              enforced,
               new GatewayTokenIssuer(
                   config.identity().tokenIssuer(), gatewayIssuer.audience(), signingKeys),
               builder.clock);
@@ -232,7 +238,9 @@ public final class GatewayServer implements AutoCloseable {
                       readiness,
                       adminChannels,
                       new AdminAuthorizer(verifier, config.admin().groups()),
-                      revocations))
+                      revocations,
+                      policy,
+                      blocking))
               .bind(config.adminListen().toSocketAddress())
               .syncUninterruptibly()
               .channel();
@@ -248,63 +256,6 @@ public final class GatewayServer implements AutoCloseable {
         config.upstream().url(),
         adminAddress(),
         transport);
-  }
-
-  /**
-   * The configured policy (or the built-in one), refused when it asks for what this build cannot
-   * enforce yet: forwarding without the masking, limits or route a rule demands would be worse than
-   * not starting.
-   */
-  private static Policy loadPolicy(GatewayConfig config) {
-    if (config.policyFile() == null) {
-      return PolicyLoader.builtIn();
-    }
-    Policy loaded;
-    try {
-      loaded = PolicyLoader.load(config.policyFile());
-    } catch (PolicyException e) {
-      throw new ConfigException(e.getMessage(), e);
-    }
-    List<String> unenforceable = new ArrayList<>();
-    for (Policy.Rule rule : loaded.rules()) {
-      if (rule.outcome() instanceof Decision.Allow allow) {
-        if (!allow.mask().isEmpty()) {
-          unenforceable.add(
-              "rule '" + rule.name() + "' (line " + rule.line() + ") masks " + allow.mask());
-        }
-        if (allow.limits().isPresent()) {
-          unenforceable.add("rule '" + rule.name() + "' (line " + rule.line() + ") sets limits");
-        }
-        if (allow.route().isPresent()
-            && config.upstream().routes().stream()
-                .noneMatch(route -> route.name().equals(allow.route().get()))) {
-          throw new ConfigException(
-              "policy file "
-                  + config.policyFile()
-                  + ", line "
-                  + rule.line()
-                  + ", rule '"
-                  + rule.name()
-                  + "': route '"
-                  + allow.route().get()
-                  + "' is not defined under upstream.routes");
-        }
-      }
-    }
-    if (!unenforceable.isEmpty()) {
-      throw new ConfigException(
-          "policy file "
-              + config.policyFile()
-              + ": this build cannot enforce "
-              + String.join("; ", unenforceable)
-              + " yet; refusing to start rather than forward without them");
-    }
-    log.info(
-        "policy {} version {}: {} rule(s)",
-        loaded.source(),
-        loaded.version(),
-        loaded.rules().size());
-    return loaded;
   }
 
   private UpstreamCredentials routeCredentials(UpstreamRoute route, Builder builder) {

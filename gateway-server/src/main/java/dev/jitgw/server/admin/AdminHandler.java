@@ -5,10 +5,15 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jitgw.core.config.ConfigException;
+import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.error.ErrorCode;
 import dev.jitgw.core.error.GatewayError;
 import dev.jitgw.core.error.GatewayException;
+import dev.jitgw.core.identity.Identity;
+import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.token.RevocationList;
+import dev.jitgw.server.PolicyHolder;
 import dev.jitgw.server.http.ErrorResponses;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -28,6 +33,9 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 
 /**
  * The admin listener's routes. Today: {@code GET /healthz} (the process is alive) and {@code GET
@@ -39,15 +47,24 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Readiness readiness;
   private final AdminAuthorizer authorizer;
   private final RevocationList revocations;
+  private final PolicyHolder policy;
+  private final Executor blocking;
 
   AdminHandler(Readiness readiness) {
-    this(readiness, null, null);
+    this(readiness, null, null, null, null);
   }
 
-  AdminHandler(Readiness readiness, AdminAuthorizer authorizer, RevocationList revocations) {
+  AdminHandler(
+      Readiness readiness,
+      AdminAuthorizer authorizer,
+      RevocationList revocations,
+      PolicyHolder policy,
+      Executor blocking) {
     this.readiness = requireNonNull(readiness, "readiness");
     this.authorizer = authorizer;
     this.revocations = revocations;
+    this.policy = policy;
+    this.blocking = blocking;
   }
 
   @Override
@@ -69,7 +86,51 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!request.method().equals(HttpMethod.POST) || authorizer == null) {
           response = notAllowed(ctx);
         } else {
-          revoke(ctx, request, keepAlive);
+          String body = request.content().toString(java.nio.charset.StandardCharsets.UTF_8);
+          asAdmin(
+              ctx,
+              request,
+              keepAlive,
+              admin ->
+                  CompletableFuture.completedFuture(applyRevocation(ctx, body, admin.subject())));
+          return;
+        }
+      }
+      case "/api/policy" -> {
+        if (!get || authorizer == null || policy == null) {
+          response = notAllowed(ctx);
+        } else {
+          asAdmin(
+              ctx,
+              request,
+              keepAlive,
+              admin -> CompletableFuture.completedFuture(describePolicy()));
+          return;
+        }
+      }
+      case "/api/policy/reload" -> {
+        if (!request.method().equals(HttpMethod.POST) || authorizer == null || policy == null) {
+          response = notAllowed(ctx);
+        } else {
+          asAdmin(
+              ctx,
+              request,
+              keepAlive,
+              admin ->
+                  CompletableFuture.supplyAsync(
+                      () -> {
+                        try {
+                          policy.reload();
+                          return describePolicy();
+                        } catch (ConfigException e) {
+                          return ErrorResponses.of(
+                              ctx.alloc(),
+                              GatewayError.of(ErrorCode.BAD_REQUEST, e.getMessage()),
+                              null,
+                              false);
+                        }
+                      },
+                      blocking));
           return;
         }
       }
@@ -83,28 +144,56 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
    * gateway-issued token stops working at once ({@code until} defaults to an hour from now, the
    * longest a gateway token lives).
    */
-  private void revoke(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
-    String body = request.content().toString(java.nio.charset.StandardCharsets.UTF_8);
+  /** Runs {@code action} for a verified admin, answering 401/403 otherwise. */
+  private void asAdmin(
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      boolean keepAlive,
+      Function<Identity, CompletableFuture<FullHttpResponse>> action) {
     authorizer
         .authorize(request.headers())
+        .thenCompose(action)
         .whenComplete(
-            (admin, failure) ->
+            (response, failure) ->
                 ctx.executor()
                     .execute(
                         () -> {
-                          if (failure != null) {
-                            Throwable cause =
-                                failure.getCause() != null ? failure.getCause() : failure;
-                            GatewayError error =
-                                cause instanceof GatewayException gatewayException
-                                    ? gatewayException.error()
-                                    : GatewayError.of(ErrorCode.INTERNAL, "Authorization failed.");
-                            send(
-                                ctx, ErrorResponses.of(ctx.alloc(), error, null, false), keepAlive);
+                          if (failure == null) {
+                            send(ctx, response, keepAlive);
                             return;
                           }
-                          send(ctx, applyRevocation(ctx, body, admin.subject()), keepAlive);
+                          Throwable cause =
+                              failure.getCause() != null ? failure.getCause() : failure;
+                          GatewayError error =
+                              cause instanceof GatewayException gatewayException
+                                  ? gatewayException.error()
+                                  : GatewayError.of(
+                                      ErrorCode.INTERNAL, "The admin request failed.");
+                          send(ctx, ErrorResponses.of(ctx.alloc(), error, null, false), keepAlive);
                         }));
+  }
+
+  /** {@code GET /api/policy}: the rules in force and their version. */
+  private FullHttpResponse describePolicy() {
+    Policy current = policy.get();
+    ObjectNode out = JSON.createObjectNode();
+    out.put("source", current.source());
+    out.put("version", current.version());
+    var rules = out.putArray("rules");
+    for (Policy.Rule rule : current.rules()) {
+      ObjectNode node = rules.addObject();
+      node.put("name", rule.name());
+      node.put("line", rule.line());
+      node.put("when", rule.when());
+      node.put(
+          "outcome",
+          rule.outcome() instanceof Decision.Allow
+              ? "allow"
+              : rule.outcome() instanceof Decision.Hold ? "approve" : "deny");
+    }
+    var federation = out.putArray("federation");
+    current.federation().forEach(profile -> federation.add(profile.id()));
+    return json(HttpResponseStatus.OK, out);
   }
 
   private FullHttpResponse applyRevocation(ChannelHandlerContext ctx, String body, String admin) {

@@ -18,15 +18,19 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
   private final ChannelGroup channels;
 
   public AdminInitializer(Readiness readiness, ChannelGroup channels) {
-    this(readiness, channels, null, null);
+    this(readiness, channels, null, null, null, null);
   }
 
   public AdminInitializer(
       Readiness readiness,
       ChannelGroup channels,
       AdminAuthorizer authorizer,
-      dev.jitgw.policy.token.RevocationList revocations) {
-    this.routes = new AdminHandler(requireNonNull(readiness, "readiness"), authorizer, revocations);
+      dev.jitgw.policy.token.RevocationList revocations,
+      dev.jitgw.server.PolicyHolder policy,
+      java.util.concurrent.Executor blocking) {
+    this.routes =
+        new AdminHandler(
+            requireNonNull(readiness, "readiness"), authorizer, revocations, policy, blocking);
     this.channels = requireNonNull(channels, "channels");
   }
 

@@ -51,6 +51,6 @@ class SampleConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("cannot enforce rule 'everyone' (line")
         .hasMessageContaining("masks [secrets, pii]")
-        .hasMessageContaining("refusing to start");
+        .hasMessageContaining("refusing it rather than forward without them");
   }
 }
