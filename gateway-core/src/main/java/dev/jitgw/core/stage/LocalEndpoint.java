@@ -13,6 +13,14 @@ public interface LocalEndpoint {
 
   boolean handles(String method, String path);
 
+  /**
+   * The largest body this endpoint reads. Local endpoints authenticate from the body, so an
+   * anonymous caller must not make the gateway buffer the data plane's full body cap.
+   */
+  default long maxBodyBytes() {
+    return 64 * 1024;
+  }
+
   /** The response; must not block (complete the stage later instead). */
   CompletionStage<Response> handle(Exchange exchange);
 

@@ -89,6 +89,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   private final DataPlane dataPlane;
   private final long maxBodyBytes;
+
+  /**
+   * The body cap of the current exchange: the configured one, or a local endpoint's smaller one.
+   */
+  private long bodyCap;
+
   private final UpstreamUrlRewriter urlRewriter;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
@@ -110,6 +116,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private ScheduledFuture<?> readTimeout;
   private boolean skippingInformational;
   private boolean streaming;
+  private boolean chunkedResponse;
   private boolean upstreamReusable;
   private boolean pausedByCaller;
   private int status;
@@ -268,8 +275,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       respondError(targetError, true);
       return;
     }
+    bodyCap = local == null ? maxBodyBytes : Math.min(maxBodyBytes, local.maxBodyBytes());
     long declared = HttpUtil.getContentLength(request, -1L);
-    if (declared > maxBodyBytes) {
+    if (declared > bodyCap) {
       ReferenceCountUtil.release(request);
       respondError(tooLarge(), true);
       return;
@@ -308,7 +316,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   private void onBodyContent(HttpContent content) {
     ByteBuf data = content.content();
-    if ((long) body.readableBytes() + data.readableBytes() > maxBodyBytes) {
+    if ((long) body.readableBytes() + data.readableBytes() > bodyCap) {
       content.release();
       releaseBody();
       respondError(tooLarge(), true);
@@ -344,9 +352,11 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private GatewayError tooLarge() {
     return GatewayError.of(
         ErrorCode.REQUEST_TOO_LARGE,
-        "The request body is larger than the gateway's limit of "
+        "The request body is larger than the limit of "
+            + bodyCap
+            + " bytes for this route (http.max_body_size is "
             + dataPlane.config().http().maxBodySize()
-            + " (http.max_body_size).");
+            + ").");
   }
 
   /** Only {@code /v1/} is served, as a plain path: no dot segments, no encoded separators. */
@@ -371,7 +381,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
             ErrorCode.BAD_REQUEST, "Dot segments ('.' or '..') are not allowed in the path.");
       }
     }
-    if (path.equals("/v1/oauth/token")) {
+    if (QueryStringDecoder.decodeComponent(lower).startsWith("/v1/oauth/")) {
       // The gateway's own token endpoint: never forwarded, since the body carries an identity
       // assertion meant for the gateway.
       return GatewayError.of(
@@ -514,6 +524,20 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   }
 
   private void send(UpstreamConnection connection, boolean mayRetry) {
+    try {
+      sendUnchecked(connection, mayRetry);
+    } catch (RuntimeException e) {
+      log.error("{}: cannot send the request upstream", exchange.id(), e);
+      closeUpstream();
+      respondError(
+          GatewayError.of(
+              ErrorCode.INTERNAL,
+              "The gateway failed to send the request upstream; its logs name this exchange id."),
+          true);
+    }
+  }
+
+  private void sendUnchecked(UpstreamConnection connection, boolean mayRetry) {
     Exchange current = exchange;
     UpstreamConfig config = dataPlane.upstream().config();
     upstream = connection;
@@ -538,6 +562,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
         .addListener(
             (ChannelFuture written) -> {
               if (written.isSuccess() || exchange != current || upstream != connection) {
+                return;
+              }
+              if (state != State.FORWARDING) {
+                // The upstream answered early and then failed before taking the whole request:
+                // the response has started, so this is a mid-response failure.
+                onUpstreamFailure(written.cause());
                 return;
               }
               // Nothing was written: the pooled connection was already closed. One retry on a
@@ -605,7 +635,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     upstreamReusable = HttpUtil.isKeepAlive(head) && framed;
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers);
     boolean bodyless = exchange.method().equals("HEAD") || status == 204 || status == 304;
-    if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+    chunkedResponse = !bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+    if (chunkedResponse) {
       HttpUtil.setTransferEncodingChunked(response, true);
     }
     if (!keepAlive) {
@@ -615,7 +646,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (location != null) {
       headers.set(HttpHeaderNames.LOCATION, urlRewriter.rewrite(location, gatewayBase()));
     }
+    String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "identity");
     if (!bodyless
+        && encoding.equalsIgnoreCase("identity")
         && UpstreamUrlRewriter.appliesTo(exchange.method(), pathOf(exchange.uri()), contentType)) {
       heldHead = response;
       heldBody = ctx.alloc().compositeBuffer(1024);
@@ -726,6 +759,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   }
 
   @Override
+  public boolean isAwaitingHead() {
+    // Until the head arrives, upstream.response_timeout governs, not idle_timeout.
+    return state == State.FORWARDING;
+  }
+
+  @Override
   public void onUpstreamFailure(Throwable cause) {
     UpstreamConnection connection = upstream;
     upstream = null;
@@ -757,7 +796,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       respondError(unreachable(cause), !keepAlive);
       return;
     }
-    if (streaming) {
+    if (streaming && chunkedResponse) {
       // The 200 and part of the stream are out: the failure becomes an SSE error event. The
       // caller's connection stays usable (the chunked body ends cleanly), so it is kept alive:
       // closing it would race with clients that pool it.

@@ -66,7 +66,7 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
       UpstreamResponseListener current = listener;
-      if (current != null && !current.isPausedByCaller()) {
+      if (current != null && !current.isPausedByCaller() && !current.isAwaitingHead()) {
         fail(ctx, new UpstreamIdleException());
       }
       return;

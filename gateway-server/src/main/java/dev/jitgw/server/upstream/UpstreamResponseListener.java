@@ -19,6 +19,11 @@ public interface UpstreamResponseListener {
   /** Whether reading is paused because the caller is slow (then idleness is not the upstream's). */
   boolean isPausedByCaller();
 
+  /** Whether the response head is still awaited (the response timeout applies, not idleness). */
+  default boolean isAwaitingHead() {
+    return false;
+  }
+
   /**
    * The connection failed before the response was complete: closed or reset by the upstream, timed
    * out while idle, or a response that could not be parsed.

@@ -206,6 +206,37 @@ class TokenEndpointTest {
   }
 
   @Test
+  void anAnonymousCallerCannotMakeTheGatewayBufferALargeBody() throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/oauth/token"))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"pad\":\"" + "x".repeat(200_000) + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(413);
+  }
+
+  @Test
+  void aliasesOfTheTokenPathAreNeverForwarded() throws Exception {
+    int before = harness.upstream().requests().size();
+    for (String path : new String[] {"/v1/oauth/token/", "/v1/oauth/%74oken", "/v1/OAuth/token"}) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(harness.baseUrl() + path))
+                  .header("authorization", "Bearer " + harness.token())
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"assertion\":\"secret\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(path).isEqualTo(404);
+    }
+    assertThat(harness.upstream().requests()).hasSize(before);
+  }
+
+  @Test
   void aFormEncodedExchangeWorksToo() throws Exception {
     String form =
         "grant_type="

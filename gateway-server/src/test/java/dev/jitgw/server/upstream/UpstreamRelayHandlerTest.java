@@ -26,6 +26,12 @@ class UpstreamRelayHandlerTest {
   static final class Recorder implements UpstreamResponseListener {
     final List<String> events = new ArrayList<>();
     boolean paused;
+    boolean awaitingHead;
+
+    @Override
+    public boolean isAwaitingHead() {
+      return awaitingHead;
+    }
 
     @Override
     public void onResponseHead(HttpResponse head) {
@@ -103,6 +109,19 @@ class UpstreamRelayHandlerTest {
     channel.writeInbound(bad);
     assertThat(recorder.events).contains("failure IOException");
     assertThat(channel.isOpen()).isFalse();
+    assertFalse(channel.finish());
+  }
+
+  @Test
+  void idlenessBeforeTheHeadIsLeftToTheResponseTimeout() {
+    UpstreamRelayHandler relay = new UpstreamRelayHandler();
+    Recorder recorder = new Recorder();
+    recorder.awaitingHead = true;
+    relay.bind(recorder);
+    EmbeddedChannel channel = new EmbeddedChannel(relay);
+    channel.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
+    assertThat(recorder.events).isEmpty();
+    assertThat(channel.isOpen()).isTrue();
     assertFalse(channel.finish());
   }
 
