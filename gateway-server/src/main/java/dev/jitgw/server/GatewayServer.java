@@ -6,6 +6,7 @@ import com.nimbusds.jose.util.DefaultResourceRetriever;
 import dev.jitgw.core.config.ConfigException;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.config.IssuerConfig;
+import dev.jitgw.core.config.UpstreamFederationConfig;
 import dev.jitgw.core.config.UpstreamRoute;
 import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
@@ -44,6 +45,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -125,38 +127,16 @@ public final class GatewayServer implements AutoCloseable {
     this.adminChannels = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
     try {
       UpstreamCredentials credentials = builder.credentials;
-      if (credentials == null && config.upstream().federation() != null) {
-        FederatedUpstreamCredentials federated =
-            FederatedUpstreamCredentials.start(
-                config.upstream().federation(),
-                config.upstream().federationTokenUrl(),
-                TrustFiles.httpClient(config.upstream().caFile(), config.upstream()),
-                blocking,
-                builder.clock);
-        resources.add(federated);
-        log.info(
-            "keyless upstream: access tokens from {} (api_key is not used)",
-            config.upstream().federationTokenUrl());
-        credentials = federated;
-      }
       if (credentials == null) {
-        ApiKeyCredentials apiKey =
-            ApiKeyCredentials.start(
-                SecretRef.parse(config.upstream().apiKey(), builder.environment),
-                blocking,
-                Duration.ofSeconds(1));
-        resources.add(apiKey);
-        if (!apiKey.isConfigured()) {
-          log.warn(
-              "no upstream API key: {} resolves to nothing; requests will be refused with 503"
-                  + " until it does",
-              config.upstream().apiKey());
-        }
-        credentials = apiKey;
+        credentials =
+            startCredentials(
+                "default", config.upstream().apiKey(), config.upstream().federation(), builder);
       }
       Map<String, UpstreamCredentials> routes = new LinkedHashMap<>();
       for (UpstreamRoute route : config.upstream().routes()) {
-        routes.put(route.name(), routeCredentials(route, builder));
+        routes.put(
+            route.name(),
+            startCredentials(route.name(), route.apiKey(), route.federation(), builder));
       }
       if (!routes.isEmpty()) {
         credentials = new RoutedCredentials(credentials, routes);
@@ -258,24 +238,35 @@ public final class GatewayServer implements AutoCloseable {
         transport);
   }
 
-  private UpstreamCredentials routeCredentials(UpstreamRoute route, Builder builder) {
-    if (route.federation() != null) {
+  /**
+   * The credential of one upstream route (the default one or a named one): keyless federation when
+   * configured, else the API key behind the secret reference.
+   */
+  private UpstreamCredentials startCredentials(
+      String route, String apiKeyRef, UpstreamFederationConfig federation, Builder builder) {
+    if (federation != null) {
+      URI tokenUrl = config.upstream().federationTokenUrl(federation);
       FederatedUpstreamCredentials federated =
           FederatedUpstreamCredentials.start(
-              route.federation(),
-              config.upstream().federationTokenUrl(route.federation()),
+              federation,
+              tokenUrl,
               TrustFiles.httpClient(config.upstream().caFile(), config.upstream()),
               blocking,
               builder.clock);
       resources.add(federated);
+      log.info("upstream route {}: keyless, access tokens from {}", route, tokenUrl);
       return federated;
     }
     ApiKeyCredentials apiKey =
         ApiKeyCredentials.start(
-            SecretRef.parse(route.apiKey(), builder.environment), blocking, Duration.ofSeconds(1));
+            SecretRef.parse(apiKeyRef, builder.environment), blocking, Duration.ofSeconds(1));
     resources.add(apiKey);
     if (!apiKey.isConfigured()) {
-      log.warn("upstream route {}: {} resolves to nothing", route.name(), route.apiKey());
+      log.warn(
+          "upstream route {}: {} resolves to nothing; its requests are refused with 503 until"
+              + " it does",
+          route,
+          apiKeyRef);
     }
     return apiKey;
   }

@@ -150,11 +150,6 @@ public record UpstreamConfig(
         routes);
   }
 
-  /** The token exchange endpoint for keyless federation. */
-  public URI federationTokenUrl() {
-    return federationTokenUrl(federation);
-  }
-
   /** The token exchange endpoint of {@code federation} (its own, or the upstream's default). */
   public URI federationTokenUrl(UpstreamFederationConfig federation) {
     if (federation != null && federation.tokenUrl() != null) {

@@ -32,7 +32,6 @@ import java.net.URL;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
@@ -223,39 +222,11 @@ final class IssuerVerifier {
     return new Identity(
         subject,
         config.issuer(),
-        strings(claimAt(all, config.groupsClaim())),
-        Optional.ofNullable(claimAt(all, config.purposeClaim())).map(String::valueOf),
+        ClaimPath.stringsAt(all, config.groupsClaim()),
+        Optional.ofNullable(ClaimPath.valueAt(all, config.purposeClaim())).map(String::valueOf),
         all,
         expiresAt,
         Optional.ofNullable(tokenId));
-  }
-
-  /** The claim at a dotted path such as {@code realm_access.roles}. */
-  static Object claimAt(Map<String, Object> claims, String path) {
-    Object node = claims;
-    for (String step : path.split("\\.")) {
-      if (!(node instanceof Map<?, ?> map)) {
-        return null;
-      }
-      node = map.get(step);
-    }
-    return node;
-  }
-
-  private static List<String> strings(Object value) {
-    if (value == null) {
-      return List.of();
-    }
-    if (value instanceof List<?> list) {
-      List<String> out = new ArrayList<>(list.size());
-      for (Object item : list) {
-        if (item != null) {
-          out.add(String.valueOf(item));
-        }
-      }
-      return out;
-    }
-    return List.of(String.valueOf(value));
   }
 
   private DefaultJWTProcessor<SecurityContext> processor() {

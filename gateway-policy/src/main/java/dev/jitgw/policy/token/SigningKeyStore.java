@@ -41,6 +41,9 @@ public final class SigningKeyStore {
   private final Clock clock;
   private volatile List<RSAKey> keys;
 
+  /** The public halves, built once per reload: the verifier selects from them on every check. */
+  private volatile JWKSet publicKeys = new JWKSet();
+
   private SigningKeyStore(Path directory, Clock clock) {
     this.directory = requireNonNull(directory, "directory");
     this.clock = requireNonNull(clock, "clock");
@@ -95,11 +98,7 @@ public final class SigningKeyStore {
 
   /** Every key's public half, for verification. */
   public JWKSet publicKeys() {
-    List<JWK> out = new ArrayList<>();
-    for (RSAKey key : keys) {
-      out.add(key.toPublicJWK());
-    }
-    return new JWKSet(out);
+    return publicKeys;
   }
 
   /**
@@ -137,6 +136,11 @@ public final class SigningKeyStore {
       // Every key file vanished under a running gateway: keep signing with what is loaded.
       return;
     }
+    List<JWK> publicHalves = new ArrayList<>();
+    for (RSAKey key : loaded) {
+      publicHalves.add(key.toPublicJWK());
+    }
     keys = List.copyOf(loaded);
+    publicKeys = new JWKSet(publicHalves);
   }
 }

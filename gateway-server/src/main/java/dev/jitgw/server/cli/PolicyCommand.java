@@ -8,6 +8,7 @@ import dev.jitgw.core.exchange.PriceTable;
 import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.identity.Identity;
+import dev.jitgw.policy.identity.ClaimPath;
 import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.rules.PolicyException;
 import dev.jitgw.policy.rules.PolicyLoader;
@@ -202,16 +203,7 @@ final class PolicyCommand implements Runnable {
 
     private Identity identity(JsonNode claims, Instant now) {
       Map<String, Object> all = JSON.convertValue(claims, Map.class);
-      JsonNode groupsNode = claims;
-      for (String step : groupsClaim.split("\\.")) {
-        groupsNode = groupsNode.path(step);
-      }
-      List<String> groups = new ArrayList<>();
-      if (groupsNode.isArray()) {
-        groupsNode.forEach(g -> groups.add(g.asText()));
-      } else if (groupsNode.isTextual()) {
-        groups.add(groupsNode.asText());
-      }
+      List<String> groups = ClaimPath.stringsAt(all, groupsClaim);
       Instant expires =
           claims.has("exp")
               ? Instant.ofEpochSecond(claims.path("exp").asLong())
