@@ -3,15 +3,13 @@ package dev.jitgw.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.jitgw.core.config.ConfigException;
+import dev.jitgw.core.config.FileStamp;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.config.UpstreamRoute;
 import dev.jitgw.core.decision.Decision;
 import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.rules.PolicyException;
 import dev.jitgw.policy.rules.PolicyLoader;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,15 +80,7 @@ public final class PolicyHolder implements Supplier<Policy> {
   }
 
   private String stamp() {
-    Path file = config.policyFile();
-    if (file == null) {
-      return "";
-    }
-    try {
-      return Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file);
-    } catch (IOException e) {
-      return "missing";
-    }
+    return config.policyFile() == null ? "" : FileStamp.of(config.policyFile());
   }
 
   private Policy load() {

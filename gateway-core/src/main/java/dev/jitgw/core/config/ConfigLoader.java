@@ -273,15 +273,21 @@ public final class ConfigLoader {
         && instantiation.getType().getRawClass().getSimpleName().endsWith("Config");
   }
 
-  private static List<String> pathOf(JsonProcessingException e) {
+  /**
+   * The keys leading to what failed, as {@link YamlLocator} takes them: field names, and {@code
+   * [i]} for list items.
+   */
+  public static List<String> jsonPath(JsonProcessingException e) {
     if (!(e instanceof JsonMappingException mapping)) {
       return List.of();
     }
-    List<String> path =
-        new java.util.ArrayList<>(
-            mapping.getPath().stream()
-                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .toList());
+    return mapping.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .toList();
+  }
+
+  private static List<String> pathOf(JsonProcessingException e) {
+    List<String> path = new java.util.ArrayList<>(jsonPath(e));
     Throwable refusal = refusal(e);
     if (refusal != null && isConfigRecordCheck(e)) {
       Matcher field = FIELD_PREFIX.matcher(refusal.getMessage());

@@ -2,11 +2,11 @@ package dev.jitgw.core.credential;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jitgw.core.config.FileStamp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -64,8 +64,7 @@ public final class SecretRef {
   /** Reads the file again only when its modification time or size changed. */
   private static final class FileSource implements Supplier<Optional<String>> {
     private final Path path;
-    private FileTime lastModified;
-    private long lastSize = -1;
+    private String stamp = "";
     private Optional<String> value = Optional.empty();
 
     FileSource(Path path) {
@@ -74,21 +73,19 @@ public final class SecretRef {
 
     @Override
     public synchronized Optional<String> get() {
-      try {
-        FileTime modified = Files.getLastModifiedTime(path);
-        long size = Files.size(path);
-        if (!modified.equals(lastModified) || size != lastSize) {
-          String text = Files.readString(path, StandardCharsets.UTF_8).trim();
-          value = text.isEmpty() ? Optional.empty() : Optional.of(text);
-          lastModified = modified;
-          lastSize = size;
-        }
-        return value;
-      } catch (IOException e) {
-        lastModified = null;
-        value = Optional.empty();
+      String now = FileStamp.of(path);
+      if (now.equals(stamp)) {
         return value;
       }
+      try {
+        String text = Files.readString(path, StandardCharsets.UTF_8).trim();
+        value = text.isEmpty() ? Optional.empty() : Optional.of(text);
+        stamp = now;
+      } catch (IOException e) {
+        value = Optional.empty();
+        stamp = "";
+      }
+      return value;
     }
   }
 }

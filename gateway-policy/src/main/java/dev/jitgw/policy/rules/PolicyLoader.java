@@ -1,7 +1,6 @@
 package dev.jitgw.policy.rules;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cel.common.CelAbstractSyntaxTree;
@@ -259,11 +258,8 @@ public final class PolicyLoader {
   }
 
   private static String where(String text, JsonProcessingException e) {
-    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      List<String> path =
-          mapping.getPath().stream()
-              .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-              .toList();
+    List<String> path = ConfigLoader.jsonPath(e);
+    if (!path.isEmpty()) {
       String located = at(text, path);
       if (!located.isEmpty()) {
         return located + " (" + String.join(".", path) + ")";

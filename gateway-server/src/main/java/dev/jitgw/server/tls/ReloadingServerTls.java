@@ -3,12 +3,10 @@ package dev.jitgw.server.tls;
 import static java.util.Objects.requireNonNull;
 
 import dev.jitgw.core.config.ConfigException;
+import dev.jitgw.core.config.FileStamp;
 import dev.jitgw.core.config.TlsConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -87,15 +85,7 @@ public final class ReloadingServerTls implements AutoCloseable {
   }
 
   private String fingerprint() {
-    return stamp(config.certFile()) + "|" + stamp(config.keyFile());
-  }
-
-  private static String stamp(Path file) {
-    try {
-      return Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file);
-    } catch (IOException e) {
-      return "missing";
-    }
+    return FileStamp.of(config.certFile()) + "|" + FileStamp.of(config.keyFile());
   }
 
   @Override
