@@ -1,0 +1,69 @@
+package dev.jitgw.audit.store;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The append-only audit log of one gateway node: what the data plane records into and what the
+ * admin API and exports read from. Nothing here updates or removes a record.
+ *
+ * <p>Today one implementation keeps it in RocksDB in the data directory ({@link RocksAuditLog}); a
+ * multi-node deployment would ship each node's log elsewhere behind the same interface.
+ */
+public interface AuditLog extends AutoCloseable {
+
+  /**
+   * Appends {@code records} contiguously and atomically: the future completes with the first one's
+   * {@code seq} once all of them are durable, or fails with {@link AuditUnavailableException} when
+   * none of them is. Never blocks.
+   */
+  CompletableFuture<Long> append(List<AuditRecord> records);
+
+  default CompletableFuture<Long> append(AuditRecord record) {
+    return append(List.of(record));
+  }
+
+  /** Whether the last write succeeded (readiness): false from a failed write until one succeeds. */
+  boolean healthy();
+
+  /** The number of durable records, i.e. the next record's {@code seq}. */
+  long size();
+
+  /** Calls {@code sink} with the bytes of records {@code from} to {@code toExclusive}, in order. */
+  void forEachRecord(long from, long toExclusive, Consumer<byte[]> sink) throws IOException;
+
+  /** The records of one exchange in {@code seq} order; empty when it is unknown. */
+  List<byte[]> exchange(String exchangeId) throws IOException;
+
+  /**
+   * Exchanges started in {@code [since, until)}, newest first, at most {@code limit}; only those of
+   * {@code subject} when present.
+   */
+  List<ExchangeRef> exchanges(Optional<String> subject, Instant since, Instant until, int limit)
+      throws IOException;
+
+  /**
+   * A signed checkpoint of the tree of the first {@code size} records (at most {@link #size()}).
+   */
+  String checkpoint(long size) throws IOException;
+
+  /** The latest checkpoint written to the store, if any. */
+  Optional<String> latestCheckpoint() throws IOException;
+
+  /** The compact range of the first {@code size} records (for exports starting at {@code size}). */
+  List<byte[]> compactRange(long size) throws IOException;
+
+  /** The note verifier key that checks this log's checkpoints. */
+  String verifierKey();
+
+  /** Writes a last checkpoint, stops the writer and closes the store. */
+  @Override
+  void close();
+
+  /** One exchange in a listing: its id, start time and the {@code seq} of its request record. */
+  record ExchangeRef(String exchangeId, Instant startedAt, long requestSeq) {}
+}

@@ -1,0 +1,232 @@
+package dev.jitgw.audit.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The one owner of the audit log's RocksDB instance and of every native handle that goes with it.
+ *
+ * <p>Column families: {@code default} (store metadata and the write probe), {@code records}, {@code
+ * nodes}, {@code indexes} and {@code checkpoints}; key layouts in {@link Keys}. Writes go through
+ * {@link #write(WriteBatch)} with {@code sync=true}, so a write that returns is on disk.
+ *
+ * <p>{@link #close()} releases, in this order: the column family handles, the database, then the
+ * options objects the database was opened with (RocksDB requires that options outlive the database
+ * and handles outlive nothing). Closing twice is harmless.
+ *
+ * <p>A <em>secondary</em> store ({@link #openSecondary}) reads the files of a store another process
+ * has open, catching up with it on {@link #catchUp()}: the CLI exports from a running gateway this
+ * way.
+ */
+public final class AuditStore implements AutoCloseable {
+
+  static final String RECORDS = "records";
+  static final String NODES = "nodes";
+  static final String INDEXES = "indexes";
+  static final String CHECKPOINTS = "checkpoints";
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path directory;
+  private final boolean secondary;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final WriteOptions syncWrites;
+  private final RocksDB db;
+  private final List<ColumnFamilyHandle> handles;
+  private final ColumnFamilyHandle meta;
+  private final ColumnFamilyHandle records;
+  private final ColumnFamilyHandle nodes;
+  private final ColumnFamilyHandle indexes;
+  private final ColumnFamilyHandle checkpoints;
+  private volatile boolean closed;
+
+  private AuditStore(Path directory, Path secondaryDirectory) throws IOException {
+    this.directory = directory;
+    this.secondary = secondaryDirectory != null;
+    this.dbOptions =
+        new DBOptions()
+            .setCreateIfMissing(!secondary)
+            .setCreateMissingColumnFamilies(!secondary)
+            .setMaxOpenFiles(secondary ? -1 : 512)
+            .setKeepLogFileNum(4);
+    this.cfOptions = new ColumnFamilyOptions();
+    this.syncWrites = new WriteOptions().setSync(true);
+    List<ColumnFamilyDescriptor> descriptors =
+        List.of(
+            new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+            new ColumnFamilyDescriptor(bytes(RECORDS), cfOptions),
+            new ColumnFamilyDescriptor(bytes(NODES), cfOptions),
+            new ColumnFamilyDescriptor(bytes(INDEXES), cfOptions),
+            new ColumnFamilyDescriptor(bytes(CHECKPOINTS), cfOptions));
+    List<ColumnFamilyHandle> opened = new ArrayList<>();
+    RocksDB database;
+    try {
+      if (secondary) {
+        Files.createDirectories(secondaryDirectory);
+        database =
+            RocksDB.openAsSecondary(
+                dbOptions,
+                directory.toString(),
+                secondaryDirectory.toString(),
+                descriptors,
+                opened);
+      } else {
+        Files.createDirectories(directory);
+        database = RocksDB.open(dbOptions, directory.toString(), descriptors, opened);
+      }
+    } catch (RocksDBException | IOException e) {
+      opened.forEach(ColumnFamilyHandle::close);
+      syncWrites.close();
+      dbOptions.close();
+      cfOptions.close();
+      throw new IOException("cannot open the audit store in " + directory + ": " + message(e), e);
+    }
+    this.db = database;
+    this.handles = List.copyOf(opened);
+    this.meta = handles.get(0);
+    this.records = handles.get(1);
+    this.nodes = handles.get(2);
+    this.indexes = handles.get(3);
+    this.checkpoints = handles.get(4);
+  }
+
+  /** Opens (creating if needed) the store in {@code directory} for reading and writing. */
+  public static AuditStore open(Path directory) throws IOException {
+    return new AuditStore(requireNonNull(directory, "directory"), null);
+  }
+
+  /**
+   * Opens the store in {@code directory} as a read-only secondary, which may run beside the process
+   * that writes it; {@code scratch} holds the secondary's own info logs.
+   */
+  public static AuditStore openSecondary(Path directory, Path scratch) throws IOException {
+    requireNonNull(scratch, "scratch");
+    if (!Files.isDirectory(directory)) {
+      throw new IOException("no audit store in " + directory);
+    }
+    return new AuditStore(directory, scratch);
+  }
+
+  /** Catches a secondary store up with what the writing process has written so far. */
+  public void catchUp() throws IOException {
+    if (secondary) {
+      try {
+        db.tryCatchUpWithPrimary();
+      } catch (RocksDBException e) {
+        throw new IOException("cannot catch up with the audit store: " + message(e), e);
+      }
+    }
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  void write(WriteBatch batch) throws RocksDBException {
+    requireOpen();
+    db.write(syncWrites, batch);
+  }
+
+  byte[] get(ColumnFamilyHandle family, byte[] key) throws RocksDBException {
+    requireOpen();
+    return db.get(family, key);
+  }
+
+  RocksIterator iterator(ColumnFamilyHandle family) {
+    requireOpen();
+    return db.newIterator(family);
+  }
+
+  RocksIterator iterator(ColumnFamilyHandle family, ReadOptions options) {
+    requireOpen();
+    return db.newIterator(family, options);
+  }
+
+  ColumnFamilyHandle meta() {
+    requireOpen();
+    return meta;
+  }
+
+  ColumnFamilyHandle records() {
+    requireOpen();
+    return records;
+  }
+
+  ColumnFamilyHandle nodes() {
+    requireOpen();
+    return nodes;
+  }
+
+  ColumnFamilyHandle indexes() {
+    requireOpen();
+    return indexes;
+  }
+
+  ColumnFamilyHandle checkpoints() {
+    requireOpen();
+    return checkpoints;
+  }
+
+  /** The last key of {@code family}, or {@code null} when it is empty. */
+  byte[] lastKey(ColumnFamilyHandle family) {
+    requireOpen();
+    try (RocksIterator it = db.newIterator(family)) {
+      it.seekToLast();
+      return it.isValid() ? it.key() : null;
+    }
+  }
+
+  // Native handles used after close crash the JVM; a closed store refuses instead.
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the audit store in " + directory + " is closed");
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    handles.forEach(ColumnFamilyHandle::close);
+    db.close();
+    syncWrites.close();
+    dbOptions.close();
+    cfOptions.close();
+  }
+
+  static String message(Exception e) {
+    if (e instanceof RocksDBException rocks && rocks.getStatus() != null) {
+      return rocks.getStatus().getCodeString() + ": " + rocks.getMessage();
+    }
+    return String.valueOf(e.getMessage());
+  }
+
+  private static byte[] bytes(String name) {
+    return name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public String toString() {
+    return "AuditStore[" + directory + (secondary ? ", secondary" : "") + ']';
+  }
+}

@@ -1,0 +1,779 @@
+package dev.jitgw.audit.store;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jitgw.audit.checkpoint.Checkpoint;
+import dev.jitgw.audit.checkpoint.CheckpointKeyFile;
+import dev.jitgw.audit.checkpoint.NoteSigner;
+import dev.jitgw.audit.checkpoint.NoteVerificationException;
+import dev.jitgw.audit.checkpoint.NoteVerifier;
+import dev.jitgw.audit.checkpoint.SignedCheckpoint;
+import dev.jitgw.audit.tree.MerkleHash;
+import dev.jitgw.audit.tree.MerkleTree;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit log in RocksDB: one writer thread drains the append queue into {@code WriteBatch}es
+ * written with {@code sync=true} (group commit: every submission waiting when a write starts rides
+ * on its one fsync), assigns {@code seq}, chains {@code prev}, extends the Merkle tree, and writes
+ * each record with its tree nodes and index entries in one atomic batch. Callers are completed
+ * after the write returns.
+ *
+ * <p>The same thread writes signed checkpoints: every {@code checkpointInterval} when the log grew,
+ * and at {@link #close()}. All checkpoints come from one tree, so no two are inconsistent.
+ *
+ * <p>On open the log refuses to start when its tree does not match the last checkpoint it signed,
+ * when it holds fewer records than that checkpoint (a rollback), or when a record written since no
+ * longer hashes to its stored leaf; exchanges whose {@code response_end} never came (a crash) are
+ * closed with an {@code aborted} one.
+ *
+ * <p>A failed write fails the submissions of that batch with {@link AuditUnavailableException},
+ * rewinds the tree to the last durable size and marks the log unhealthy; the writer then probes the
+ * store every second (reopening it when the database stays in its error state) until a write
+ * succeeds again.
+ */
+public final class RocksAuditLog implements AuditLog {
+
+  private static final Logger log = LoggerFactory.getLogger(RocksAuditLog.class);
+
+  private static final int QUEUE_CAPACITY = 65_536;
+  private static final int MAX_BATCH_SUBMISSIONS = 4_096;
+  private static final long MAX_BATCH_BYTES = 8L * 1024 * 1024;
+  private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final byte[] PROBE_KEY = "probe".getBytes(US_ASCII);
+
+  /** How the log is opened. */
+  public record Settings(
+      Path storeDirectory,
+      Path keyDirectory,
+      String origin,
+      Duration checkpointInterval,
+      Clock clock) {
+    public Settings {
+      requireNonNull(storeDirectory, "storeDirectory");
+      requireNonNull(keyDirectory, "keyDirectory");
+      requireNonNull(origin, "origin");
+      requireNonNull(checkpointInterval, "checkpointInterval");
+      requireNonNull(clock, "clock");
+    }
+
+    /**
+     * The data directory's layout: {@code audit/} for the store, {@code audit-key/} for the key.
+     */
+    public static Settings inDataDirectory(
+        Path dataDirectory, String origin, Duration checkpointInterval, Clock clock) {
+      return new Settings(
+          dataDirectory.resolve("audit"),
+          dataDirectory.resolve("audit-key"),
+          origin,
+          checkpointInterval,
+          clock);
+    }
+  }
+
+  private record Submission(List<AuditRecord> records, CompletableFuture<Long> done) {}
+
+  private static final Submission STOP = new Submission(List.of(), new CompletableFuture<>());
+
+  private final Settings settings;
+  private final NoteSigner signer;
+  private final NoteVerifier verifier;
+  private final boolean readOnly;
+  private final BlockingQueue<Submission> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final ReadWriteLock storeLock = new ReentrantReadWriteLock();
+  private final Thread writer;
+
+  private AuditStore store;
+  private StoredNodes nodes;
+  private volatile MerkleTree tree;
+  private volatile long durableSize;
+  private volatile boolean healthy = true;
+  private volatile boolean closed;
+  // Writer-thread state.
+  private byte[] lastLeaf;
+  private long checkpointedSize;
+  private long lastCheckpointNanos;
+  private long lastProbeNanos;
+  private boolean treeStale;
+
+  private RocksAuditLog(
+      Settings settings, AuditStore store, NoteSigner signer, NoteVerifier verifier, boolean ro)
+      throws IOException {
+    this.settings = settings;
+    this.signer = signer;
+    this.verifier = verifier;
+    this.readOnly = ro;
+    this.store = store;
+    this.writer = ro ? null : new Thread(this::writeLoop, "jitgw-audit-writer");
+    loadTree();
+  }
+
+  /**
+   * Opens (creating on first start) the log and its checkpoint key, checks the store against the
+   * last checkpoint, closes exchanges a crash cut short, and starts the writer.
+   *
+   * @throws IOException when the store or key cannot be opened, or the checks fail (the message
+   *     says which); the gateway must not start then
+   */
+  public static RocksAuditLog open(Settings settings) throws IOException {
+    requireNonNull(settings, "settings");
+    CheckpointKeyFile key =
+        CheckpointKeyFile.loadOrCreate(settings.keyDirectory(), settings.origin());
+    AuditStore store = AuditStore.open(settings.storeDirectory());
+    RocksAuditLog auditLog;
+    try {
+      auditLog = new RocksAuditLog(settings, store, key.signer(), key.verifier(), false);
+      auditLog.checkAgainstLastCheckpoint();
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    auditLog.writer.start();
+    auditLog.closeCutShortExchanges();
+    return auditLog;
+  }
+
+  /**
+   * Opens the log of a gateway that may be running, read-only, as a RocksDB secondary with its own
+   * files in {@code scratch}; checkpoints are signed with the key in the key directory.
+   */
+  public static RocksAuditLog openReader(Settings settings, Path scratch) throws IOException {
+    requireNonNull(settings, "settings");
+    if (!java.nio.file.Files.exists(settings.keyDirectory().resolve(CheckpointKeyFile.KEY_FILE))) {
+      throw new IOException("no audit key in " + settings.keyDirectory());
+    }
+    CheckpointKeyFile key =
+        CheckpointKeyFile.loadOrCreate(settings.keyDirectory(), settings.origin());
+    AuditStore store = AuditStore.openSecondary(settings.storeDirectory(), scratch);
+    try {
+      return new RocksAuditLog(settings, store, key.signer(), key.verifier(), true);
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- appending
+
+  @Override
+  public CompletableFuture<Long> append(List<AuditRecord> records) {
+    requireNonNull(records, "records");
+    if (records.isEmpty()) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("no records"));
+    }
+    if (readOnly) {
+      return CompletableFuture.failedFuture(
+          new UnsupportedOperationException("a reader cannot append"));
+    }
+    if (closed) {
+      return CompletableFuture.failedFuture(
+          new AuditUnavailableException("the audit log is closed"));
+    }
+    Submission submission = new Submission(List.copyOf(records), new CompletableFuture<>());
+    if (!queue.offer(submission)) {
+      return CompletableFuture.failedFuture(
+          new AuditUnavailableException(
+              "the audit writer is " + QUEUE_CAPACITY + " submissions behind"));
+    }
+    return submission.done;
+  }
+
+  private void writeLoop() {
+    long intervalNanos = settings.checkpointInterval().toNanos();
+    lastCheckpointNanos = System.nanoTime();
+    List<Submission> batch = new ArrayList<>();
+    boolean stopping = false;
+    while (!stopping) {
+      Submission first;
+      try {
+        long wait =
+            Math.max(
+                1,
+                Math.min(
+                    intervalNanos - (System.nanoTime() - lastCheckpointNanos),
+                    PROBE_INTERVAL_NANOS));
+        first = queue.poll(wait, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        first = STOP;
+      }
+      if (!healthy) {
+        probe();
+      }
+      if (first != null) {
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH_SUBMISSIONS - 1);
+        int stop = batch.indexOf(STOP);
+        if (stop >= 0) {
+          stopping = true;
+          // Whatever was queued after the stop signal raced with close(): fail it.
+          List<Submission> late = new ArrayList<>(batch.subList(stop + 1, batch.size()));
+          batch.subList(stop, batch.size()).clear();
+          queue.drainTo(late);
+          late.forEach(
+              s ->
+                  s.done.completeExceptionally(
+                      new AuditUnavailableException("the audit log is closed")));
+        }
+        try {
+          writeAll(batch);
+        } catch (RuntimeException e) {
+          // Never lose the writer: fail what it held and carry on.
+          log.error("audit writer failed a batch", e);
+          AuditUnavailableException failure = new AuditUnavailableException(e.toString(), e);
+          batch.forEach(s -> s.done.completeExceptionally(failure));
+          healthy = false;
+          treeStale = true;
+        }
+        batch.clear();
+      }
+      if (stopping || System.nanoTime() - lastCheckpointNanos >= intervalNanos) {
+        writeCheckpointIfGrown();
+      }
+    }
+  }
+
+  private void writeAll(List<Submission> submissions) {
+    int from = 0;
+    while (from < submissions.size()) {
+      long bytes = 0;
+      int to = from;
+      while (to < submissions.size() && (to == from || bytes < MAX_BATCH_BYTES)) {
+        for (AuditRecord record : submissions.get(to).records) {
+          bytes += 256 + record.payload().size() * 64L;
+        }
+        to++;
+      }
+      writeBatch(submissions.subList(from, to));
+      from = to;
+    }
+  }
+
+  /** Writes one group of submissions in one synced batch, or fails all of them. */
+  private void writeBatch(List<Submission> submissions) {
+    if (treeStale) {
+      AuditUnavailableException failure =
+          new AuditUnavailableException("the audit log is recovering from a failed write");
+      submissions.forEach(s -> s.done.completeExceptionally(failure));
+      return;
+    }
+    long startSize = tree.size();
+    byte[] startLeaf = lastLeaf;
+    List<Submission> accepted = new ArrayList<>(submissions.size());
+    List<Long> firstSeqs = new ArrayList<>(submissions.size());
+    try (WriteBatch batch = new WriteBatch()) {
+      Instant now = settings.clock().instant();
+      for (Submission submission : submissions) {
+        List<byte[]> encoded = encodeAll(submission, now);
+        if (encoded == null) {
+          continue;
+        }
+        firstSeqs.add(tree.size());
+        accepted.add(submission);
+        for (int i = 0; i < encoded.size(); i++) {
+          appendToBatch(batch, submission.records.get(i), encoded.get(i), now);
+        }
+      }
+      if (accepted.isEmpty()) {
+        return;
+      }
+      storeLock.readLock().lock();
+      try {
+        store.write(batch);
+      } finally {
+        storeLock.readLock().unlock();
+      }
+    } catch (RocksDBException | RuntimeException e) {
+      String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
+      if (healthy) {
+        log.error("audit write failed; requests are refused until the store recovers: {}", why);
+      }
+      healthy = false;
+      lastProbeNanos = System.nanoTime();
+      rewind(startSize, startLeaf);
+      AuditUnavailableException failure =
+          new AuditUnavailableException("the audit log cannot write: " + why, e);
+      accepted.forEach(s -> s.done.completeExceptionally(failure));
+      return;
+    }
+    nodes.committed();
+    durableSize = tree.size();
+    if (!healthy) {
+      log.info("audit writes succeed again");
+      healthy = true;
+    }
+    for (int i = 0; i < accepted.size(); i++) {
+      accepted.get(i).done.complete(firstSeqs.get(i));
+    }
+  }
+
+  /** Forgets what the failed batch added to the tree; if even that fails, reopen before writing. */
+  private void rewind(long size, byte[] leaf) {
+    nodes.discarded();
+    lastLeaf = leaf;
+    try {
+      tree = MerkleTree.open(nodes, size);
+    } catch (RuntimeException e) {
+      log.warn(
+          "cannot rewind the audit tree; it is reloaded before the next write: {}", e.toString());
+      treeStale = true;
+    }
+  }
+
+  /**
+   * The bytes of every record of a submission at the seqs it will get, or {@code null} (and the
+   * submission failed) when one of them is too large; nothing is appended to the tree here.
+   */
+  private List<byte[]> encodeAll(Submission submission, Instant now) {
+    List<byte[]> encoded = new ArrayList<>(submission.records.size());
+    long seq = tree.size();
+    byte[] prev = lastLeaf;
+    for (AuditRecord record : submission.records) {
+      byte[] bytes = RecordEncoder.encode(seq, prev, now, record);
+      if (bytes.length > RecordEncoder.MAX_RECORD_BYTES) {
+        submission.done.completeExceptionally(
+            new IllegalArgumentException(
+                record
+                    + " is "
+                    + bytes.length
+                    + " bytes; records are at most "
+                    + RecordEncoder.MAX_RECORD_BYTES));
+        return null;
+      }
+      encoded.add(bytes);
+      prev = MerkleHash.leafHash(bytes);
+      seq++;
+    }
+    return encoded;
+  }
+
+  private void appendToBatch(WriteBatch batch, AuditRecord record, byte[] bytes, Instant now)
+      throws RocksDBException {
+    long seq = tree.size();
+    byte[] leaf = MerkleHash.leafHash(bytes);
+    byte[] seqKey = Keys.seq(seq);
+    batch.put(store.records(), seqKey, bytes);
+    for (var node : tree.append(leaf)) {
+      batch.put(store.nodes(), Keys.node(node.level(), node.index()), node.hash());
+    }
+    lastLeaf = leaf;
+    String exchangeId = record.exchangeId();
+    if (exchangeId == null) {
+      return;
+    }
+    batch.put(store.indexes(), Keys.exchangeRecord(exchangeId, seq), new byte[0]);
+    switch (record.type()) {
+      case AuditRecord.REQUEST -> {
+        long millis = now.toEpochMilli();
+        batch.put(store.indexes(), Keys.byTime(millis, exchangeId), seqKey);
+        String subject = record.subject();
+        if (subject != null) {
+          batch.put(store.indexes(), Keys.bySubject(subject, millis, exchangeId), seqKey);
+        }
+        batch.put(store.indexes(), Keys.open(exchangeId), seqKey);
+      }
+      case AuditRecord.RESPONSE_END -> batch.delete(store.indexes(), Keys.open(exchangeId));
+      default -> {}
+    }
+  }
+
+  private void probe() {
+    long now = System.nanoTime();
+    if (now - lastProbeNanos < PROBE_INTERVAL_NANOS) {
+      return;
+    }
+    lastProbeNanos = now;
+    try {
+      if (treeStale) {
+        reopen();
+      }
+      probeWrite();
+    } catch (RocksDBException | IOException | RuntimeException first) {
+      // A database in its background-error state stays read-only until it is reopened.
+      try {
+        reopen();
+        probeWrite();
+      } catch (RocksDBException | IOException | RuntimeException e) {
+        log.debug("audit store still failing: {}", e.toString());
+        return;
+      }
+    }
+    log.info("the audit store accepts writes again");
+    healthy = true;
+  }
+
+  private void probeWrite() throws RocksDBException {
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(store.meta(), PROBE_KEY, Keys.seq(settings.clock().millis()));
+      store.write(batch);
+    }
+  }
+
+  private void reopen() throws IOException {
+    storeLock.writeLock().lock();
+    try {
+      store.close();
+      store = AuditStore.open(settings.storeDirectory());
+      nodes = new StoredNodes(store);
+      long size = lastSeq(store) + 1;
+      if (size != durableSize) {
+        throw new IOException(
+            "the reopened audit store has " + size + " records, expected " + durableSize);
+      }
+      tree = MerkleTree.open(nodes, size);
+      lastLeaf = size == 0 ? null : nodes.get(0, size - 1);
+      treeStale = false;
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  private void writeCheckpointIfGrown() {
+    lastCheckpointNanos = System.nanoTime();
+    long size = durableSize;
+    if (size == checkpointedSize || !healthy) {
+      return;
+    }
+    String note = sign(size);
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(store.checkpoints(), Keys.seq(size), note.getBytes(UTF_8));
+      storeLock.readLock().lock();
+      try {
+        store.write(batch);
+      } finally {
+        storeLock.readLock().unlock();
+      }
+      checkpointedSize = size;
+    } catch (RocksDBException e) {
+      log.warn("cannot write an audit checkpoint: {}", AuditStore.message(e));
+    }
+  }
+
+  private String sign(long size) {
+    return SignedCheckpoint.sign(new Checkpoint(settings.origin(), size, tree.root(size)), signer);
+  }
+
+  // ---------------------------------------------------------------- opening
+
+  private void loadTree() throws IOException {
+    nodes = new StoredNodes(store);
+    long size = lastSeq(store) + 1;
+    try {
+      tree = MerkleTree.open(nodes, size);
+    } catch (IllegalStateException e) {
+      throw new IOException(
+          "the audit store in "
+              + settings.storeDirectory()
+              + " lacks tree nodes: "
+              + e.getMessage(),
+          e);
+    }
+    durableSize = size;
+    lastLeaf = size == 0 ? null : nodes.get(0, size - 1);
+  }
+
+  private static long lastSeq(AuditStore store) {
+    byte[] last = store.lastKey(store.records());
+    return last == null ? -1 : Keys.seqOf(last);
+  }
+
+  private void checkAgainstLastCheckpoint() throws IOException {
+    long size = tree.size();
+    Checkpoint last = null;
+    byte[] lastKey = store.lastKey(store.checkpoints());
+    if (lastKey != null) {
+      String note = new String(read(store.checkpoints(), lastKey), UTF_8);
+      try {
+        last = SignedCheckpoint.open(note, verifier, settings.origin());
+      } catch (NoteVerificationException e) {
+        throw new IOException(
+            "the last audit checkpoint does not verify with the key in "
+                + settings.keyDirectory()
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+      if (last.size() > size) {
+        throw new IOException(
+            "the audit log has "
+                + size
+                + " records but a checkpoint was signed for "
+                + last.size()
+                + ": records were removed (rollback); refusing to start");
+      }
+      if (!Arrays.equals(tree.root(last.size()), last.rootHash())) {
+        throw new IOException(
+            "the audit tree does not match the checkpoint signed for size "
+                + last.size()
+                + "; refusing to start");
+      }
+      checkpointedSize = last.size();
+    }
+    // Records written since the checkpoint were never signed over: re-hash them.
+    byte[] prev = checkpointedSize == 0 ? null : nodes.get(0, checkpointedSize - 1);
+    for (long seq = checkpointedSize; seq < size; seq++) {
+      byte[] record = read(store.records(), Keys.seq(seq));
+      if (record == null) {
+        throw new IOException("audit record " + seq + " is missing; refusing to start");
+      }
+      byte[] leaf = MerkleHash.leafHash(record);
+      if (!Arrays.equals(leaf, nodes.get(0, seq))) {
+        throw new IOException("audit record " + seq + " does not match its leaf hash");
+      }
+      if (!prevMatches(record, prev)) {
+        throw new IOException("audit record " + seq + " does not chain to record " + (seq - 1));
+      }
+      prev = leaf;
+    }
+  }
+
+  private static boolean prevMatches(byte[] record, byte[] prev) {
+    String text = new String(record, 0, Math.min(record.length, 120), UTF_8);
+    int at = text.indexOf("\"prev\":\"");
+    if (prev == null) {
+      return at < 0;
+    }
+    return at >= 0
+        && text.startsWith(java.util.HexFormat.of().formatHex(prev), at + "\"prev\":\"".length());
+  }
+
+  private void closeCutShortExchanges() throws IOException {
+    List<AuditRecord> endings = new ArrayList<>();
+    byte[] prefix = {Keys.OPEN};
+    try (RocksIterator it = store.iterator(store.indexes())) {
+      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+        String exchangeId = new String(it.key(), 1, it.key().length - 1, US_ASCII);
+        ObjectNode fields = AuditRecord.fields();
+        fields.put("outcome", "aborted");
+        fields.putNull("status");
+        fields.put("error", "the gateway stopped before the exchange ended");
+        endings.add(new AuditRecord(AuditRecord.RESPONSE_END, exchangeId, fields));
+      }
+    }
+    if (endings.isEmpty()) {
+      return;
+    }
+    log.warn("closing {} exchange(s) cut short by the last stop as aborted", endings.size());
+    try {
+      append(endings).join();
+    } catch (RuntimeException e) {
+      throw new IOException("cannot close exchanges cut short: " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  @Override
+  public boolean healthy() {
+    return healthy && !closed;
+  }
+
+  @Override
+  public long size() {
+    return durableSize;
+  }
+
+  /** For a reader: see what the writing process has written since. */
+  public void refresh() throws IOException {
+    if (!readOnly) {
+      return;
+    }
+    storeLock.writeLock().lock();
+    try {
+      store.catchUp();
+      loadTree();
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public void forEachRecord(long from, long toExclusive, Consumer<byte[]> sink) throws IOException {
+    long end = Math.min(toExclusive, durableSize);
+    storeLock.readLock().lock();
+    try (RocksIterator it = store.iterator(store.records())) {
+      long expected = from;
+      for (it.seek(Keys.seq(from)); it.isValid() && expected < end; it.next(), expected++) {
+        long seq = Keys.seqOf(it.key());
+        if (seq != expected) {
+          throw new IOException("audit record " + expected + " is missing");
+        }
+        sink.accept(it.value());
+      }
+      if (expected < end) {
+        throw new IOException("audit record " + expected + " is missing");
+      }
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<byte[]> exchange(String exchangeId) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    byte[] prefix = Keys.exchangePrefix(exchangeId);
+    storeLock.readLock().lock();
+    try (RocksIterator it = store.iterator(store.indexes())) {
+      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+        byte[] key = it.key();
+        if (key.length != prefix.length + 8) {
+          continue; // an id that merely starts with this one
+        }
+        long seq = ByteBuffer.wrap(key, prefix.length, 8).getLong();
+        if (seq < durableSize) {
+          records.add(read(store.records(), Keys.seq(seq)));
+        }
+      }
+    } finally {
+      storeLock.readLock().unlock();
+    }
+    return records;
+  }
+
+  @Override
+  public List<ExchangeRef> exchanges(
+      Optional<String> subject, Instant since, Instant until, int limit) throws IOException {
+    byte[] prefix = subject.map(Keys::bySubjectPrefix).orElse(new byte[] {Keys.BY_TIME});
+    byte[] upper =
+        ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(until.toEpochMilli()).array();
+    long sinceMillis = since.toEpochMilli();
+    List<ExchangeRef> found = new ArrayList<>();
+    storeLock.readLock().lock();
+    try (RocksIterator it = store.iterator(store.indexes())) {
+      // Keys at `until` itself sort after `upper` (the id follows), so the range stays half-open.
+      for (it.seekForPrev(upper); it.isValid() && found.size() < limit; it.prev()) {
+        byte[] key = it.key();
+        if (!Keys.startsWith(key, prefix) || key.length < prefix.length + 8) {
+          break;
+        }
+        ByteBuffer view = ByteBuffer.wrap(key, prefix.length, key.length - prefix.length);
+        long millis = view.getLong();
+        if (millis < sinceMillis) {
+          break;
+        }
+        if (millis >= until.toEpochMilli()) {
+          continue;
+        }
+        long seq = Keys.seqOf(it.value());
+        if (seq >= durableSize) {
+          continue;
+        }
+        String id = new String(key, prefix.length + 8, key.length - prefix.length - 8, US_ASCII);
+        found.add(new ExchangeRef(id, Instant.ofEpochMilli(millis), seq));
+      }
+    } finally {
+      storeLock.readLock().unlock();
+    }
+    return found;
+  }
+
+  @Override
+  public String checkpoint(long size) {
+    if (size < 0 || size > durableSize) {
+      throw new IllegalArgumentException("size: " + size + " (expected: 0 to " + durableSize + ")");
+    }
+    return sign(size);
+  }
+
+  @Override
+  public Optional<String> latestCheckpoint() throws IOException {
+    storeLock.readLock().lock();
+    try {
+      byte[] key = store.lastKey(store.checkpoints());
+      return key == null
+          ? Optional.empty()
+          : Optional.of(new String(read(store.checkpoints(), key), UTF_8));
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<byte[]> compactRange(long size) {
+    return MerkleTree.compactRange(tree, size);
+  }
+
+  @Override
+  public String verifierKey() {
+    return verifier.verifierKey();
+  }
+
+  private byte[] read(org.rocksdb.ColumnFamilyHandle family, byte[] key) throws IOException {
+    try {
+      return store.get(family, key);
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the audit store: " + AuditStore.message(e), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (writer != null) {
+      while (true) {
+        try {
+          queue.put(STOP);
+          break;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    storeLock.writeLock().lock();
+    try {
+      store.close();
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+  }
+
+  /** The current store, so tests can make it fail as a store in its error state does. */
+  AuditStore storeForTesting() {
+    return store;
+  }
+
+  @Override
+  public String toString() {
+    return "RocksAuditLog[" + settings.storeDirectory() + ", size=" + durableSize + ']';
+  }
+
+  static UncheckedIOException unchecked(IOException e) {
+    return new UncheckedIOException(e);
+  }
+}

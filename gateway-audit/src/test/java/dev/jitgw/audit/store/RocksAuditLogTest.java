@@ -1,0 +1,372 @@
+package dev.jitgw.audit.store;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jitgw.audit.checkpoint.Checkpoint;
+import dev.jitgw.audit.checkpoint.NoteVerifier;
+import dev.jitgw.audit.checkpoint.SignedCheckpoint;
+import dev.jitgw.audit.tree.CompactRange;
+import dev.jitgw.audit.tree.MerkleHash;
+import dev.jitgw.audit.tree.MerkleVerifier;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.WriteBatch;
+
+class RocksAuditLogTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ORIGIN = "test.jitgw/audit";
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-29T05:00:00.123Z"), ZoneOffset.UTC);
+
+  @TempDir Path dataDir;
+  private final List<RocksAuditLog> opened = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(RocksAuditLog::close);
+  }
+
+  private RocksAuditLog open(Duration checkpointInterval) throws IOException {
+    RocksAuditLog log =
+        RocksAuditLog.open(
+            RocksAuditLog.Settings.inDataDirectory(dataDir, ORIGIN, checkpointInterval, CLOCK));
+    opened.add(log);
+    return log;
+  }
+
+  private RocksAuditLog open() throws IOException {
+    return open(Duration.ofHours(1));
+  }
+
+  private static AuditRecord request(String exchangeId, String subject) {
+    ObjectNode fields = AuditRecord.fields();
+    fields.putObject("identity").put("sub", subject).put("iss", "https://idp.test");
+    fields.put("method", "POST").put("path", "/v1/messages");
+    return new AuditRecord(AuditRecord.REQUEST, exchangeId, fields);
+  }
+
+  private static AuditRecord end(String exchangeId) {
+    ObjectNode fields = AuditRecord.fields();
+    fields.put("outcome", "complete").put("status", 200);
+    return new AuditRecord(AuditRecord.RESPONSE_END, exchangeId, fields);
+  }
+
+  private static List<byte[]> all(AuditLog log) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    log.forEachRecord(0, log.size(), records::add);
+    return records;
+  }
+
+  private static byte[] rootOf(List<byte[]> records) {
+    List<byte[]> leaves = records.stream().map(MerkleHash::leafHash).toList();
+    return MerkleVerifier.rootFromLeaves(leaves);
+  }
+
+  @Test
+  void recordsCarrySeqPrevTimeTypeAndExchangeFirstThenThePayloadInOrder() throws Exception {
+    RocksAuditLog log = open();
+    long first = log.append(List.of(request("01A", "alice"), end("01A"))).join();
+
+    assertThat(first).isZero();
+    assertThat(log.size()).isEqualTo(2);
+    List<byte[]> records = all(log);
+    assertThat(new String(records.get(0), UTF_8))
+        .isEqualTo(
+            "{\"seq\":0,\"time\":\"2026-11-29T05:00:00.123Z\",\"type\":\"request\","
+                + "\"exchange_id\":\"01A\",\"identity\":{\"sub\":\"alice\","
+                + "\"iss\":\"https://idp.test\"},\"method\":\"POST\",\"path\":\"/v1/messages\"}");
+    String prev = HexFormat.of().formatHex(MerkleHash.leafHash(records.get(0)));
+    assertThat(new String(records.get(1), UTF_8))
+        .startsWith("{\"seq\":1,\"prev\":\"" + prev + "\",\"time\":")
+        .endsWith(
+            "\"type\":\"response_end\",\"exchange_id\":\"01A\",\"outcome\":\"complete\",\"status\":200}");
+  }
+
+  @Test
+  void sixtyFourConcurrentWritersGetContiguousDistinctSeqsAndATreeThatVerifies() throws Exception {
+    RocksAuditLog log = open();
+    int writers = 64;
+    int perWriter = 50;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<Long>> seqs = new ArrayList<>();
+    List<java.util.concurrent.Future<List<CompletableFuture<Long>>>> tasks = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      String id = String.format("EX%02d", w);
+      tasks.add(
+          pool.submit(
+              () -> {
+                start.await();
+                List<CompletableFuture<Long>> mine = new ArrayList<>();
+                for (int i = 0; i < perWriter; i++) {
+                  // two records per submission: they must land next to each other
+                  mine.add(log.append(List.of(request(id, "s" + i), end(id))));
+                }
+                return mine;
+              }));
+    }
+    start.countDown();
+    for (var task : tasks) {
+      seqs.addAll(task.get(60, TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+
+    Set<Long> firsts = new HashSet<>();
+    for (CompletableFuture<Long> seq : seqs) {
+      firsts.add(seq.get(60, TimeUnit.SECONDS));
+    }
+    assertThat(firsts).hasSize(writers * perWriter).allMatch(seq -> seq % 2 == 0);
+    assertThat(log.size()).isEqualTo(2L * writers * perWriter);
+    List<byte[]> records = all(log);
+    for (int i = 0; i < records.size(); i++) {
+      JsonNode record = JSON.readTree(records.get(i));
+      assertThat(record.get("seq").asLong()).isEqualTo(i);
+      if (i % 2 == 1) {
+        assertThat(record.get("exchange_id"))
+            .isEqualTo(JSON.readTree(records.get(i - 1)).get("exchange_id"));
+      }
+    }
+    Checkpoint checkpoint =
+        SignedCheckpoint.open(
+            log.checkpoint(log.size()), NoteVerifier.parse(log.verifierKey()), ORIGIN);
+    assertThat(checkpoint.size()).isEqualTo(records.size());
+    assertThat(checkpoint.rootHash()).isEqualTo(rootOf(records));
+  }
+
+  @Test
+  void aCheckpointIsWrittenWhenTheLogGrewAndAtCloseAndTheLogReopensWithEverything()
+      throws Exception {
+    RocksAuditLog log = open(Duration.ofMillis(50));
+    log.append(request("01A", "alice")).join();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> log.latestCheckpoint().map(this::size).orElse(0L) == 1L);
+    log.append(end("01A")).join();
+    log.close();
+
+    RocksAuditLog again = open();
+    assertThat(again.size()).isEqualTo(2);
+    assertThat(again.latestCheckpoint().map(this::size)).contains(2L);
+    long next = again.append(request("01B", "bob")).join();
+    assertThat(next).isEqualTo(2);
+    assertThat(JSON.readTree(all(again).get(2)).get("prev").asText())
+        .isEqualTo(HexFormat.of().formatHex(MerkleHash.leafHash(all(again).get(1))));
+  }
+
+  private long size(String note) {
+    try {
+      return SignedCheckpoint.open(note, NoteVerifier.parse(opened.get(0).verifierKey()), ORIGIN)
+          .size();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void exchangesCutShortAreClosedAsAbortedOnTheNextStart() throws Exception {
+    RocksAuditLog log = open();
+    log.append(request("01A", "alice")).join();
+    log.append(List.of(request("01B", "bob"), end("01B"))).join();
+    log.close();
+
+    RocksAuditLog again = open();
+    assertThat(again.size()).isEqualTo(4);
+    JsonNode closing = JSON.readTree(all(again).get(3));
+    assertThat(closing.get("type").asText()).isEqualTo("response_end");
+    assertThat(closing.get("exchange_id").asText()).isEqualTo("01A");
+    assertThat(closing.get("outcome").asText()).isEqualTo("aborted");
+    again.close();
+
+    assertThat(open().size()).as("closed once, not at every start").isEqualTo(4);
+  }
+
+  @Test
+  void refusesToStartWhenRecordsASignedCheckpointCoveredAreGone() throws Exception {
+    RocksAuditLog log = open();
+    for (int i = 0; i < 10; i++) {
+      log.append(request("X" + i, "alice")).join();
+    }
+    log.close(); // checkpoint of size 10
+
+    try (AuditStore store = AuditStore.open(dataDir.resolve("audit"));
+        WriteBatch batch = new WriteBatch()) {
+      for (long seq = 6; seq < 10; seq++) {
+        batch.delete(store.records(), Keys.seq(seq));
+      }
+      store.write(batch);
+    }
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("6 records but a checkpoint was signed for 10")
+        .hasMessageContaining("rollback");
+  }
+
+  @Test
+  void refusesToStartWhenARecordWrittenAfterTheCheckpointWasEdited() throws Exception {
+    RocksAuditLog log = open();
+    log.append(List.of(request("01A", "alice"), end("01A"))).join();
+    log.close(); // checkpoint of size 2
+    RocksAuditLog again = open();
+    again.append(List.of(request("01B", "bob"), end("01B"))).join();
+    again.close(); // checkpoint of size 4
+    // as if the gateway had crashed before signing size 4, and record 2 was edited since
+    try (AuditStore store = AuditStore.open(dataDir.resolve("audit"));
+        WriteBatch batch = new WriteBatch()) {
+      batch.delete(store.checkpoints(), Keys.seq(4));
+      byte[] edited =
+          new String(store.get(store.records(), Keys.seq(2)), UTF_8)
+              .replace("bob", "eve")
+              .getBytes(UTF_8);
+      assertThat(edited).isNotEqualTo(store.get(store.records(), Keys.seq(2)));
+      batch.put(store.records(), Keys.seq(2), edited);
+      store.write(batch);
+    }
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("audit record 2 does not match its leaf hash");
+  }
+
+  @Test
+  void findsTheRecordsOfAnExchangeAndListsExchangesNewestFirst() throws Exception {
+    Instant[] now = {Instant.parse("2026-11-29T05:00:00Z")};
+    Clock ticking =
+        new Clock() {
+          @Override
+          public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now[0];
+          }
+        };
+    RocksAuditLog log =
+        RocksAuditLog.open(
+            RocksAuditLog.Settings.inDataDirectory(dataDir, ORIGIN, Duration.ofHours(1), ticking));
+    opened.add(log);
+    for (int i = 0; i < 5; i++) {
+      log.append(request("EX" + i, i % 2 == 0 ? "alice" : "bob")).join();
+      now[0] = now[0].plusSeconds(60);
+    }
+    log.append(end("EX1")).join();
+    log.append(request("EX10", "alice")).join(); // an id that starts with EX1
+
+    assertThat(log.exchange("EX1"))
+        .extracting(r -> JSON.readTree(r).get("type").asText())
+        .containsExactly("request", "response_end");
+    assertThat(log.exchange("nope")).isEmpty();
+
+    Instant t0 = Instant.parse("2026-11-29T05:00:00Z");
+    assertThat(log.exchanges(Optional.empty(), t0, t0.plusSeconds(3600), 3))
+        .extracting(AuditLog.ExchangeRef::exchangeId)
+        .containsExactly("EX10", "EX4", "EX3");
+    assertThat(log.exchanges(Optional.of("alice"), t0, t0.plusSeconds(240), 10))
+        .extracting(AuditLog.ExchangeRef::exchangeId)
+        .as("until is exclusive")
+        .containsExactly("EX2", "EX0");
+    assertThat(log.exchanges(Optional.of("bob"), t0.plusSeconds(120), t0.plusSeconds(3600), 10))
+        .extracting(AuditLog.ExchangeRef::exchangeId, AuditLog.ExchangeRef::requestSeq)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("EX3", 3L));
+  }
+
+  @Test
+  void aRecordOverTheSizeCapIsRefusedAndTheLogCarriesOn() throws Exception {
+    RocksAuditLog log = open();
+    ObjectNode fields = AuditRecord.fields().put("data", "x".repeat(70_000));
+
+    assertThatThrownBy(() -> log.append(new AuditRecord("response_chunk", "01A", fields)).join())
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("records are at most 65536");
+    assertThat(log.append(request("01A", "alice")).join()).isZero();
+  }
+
+  @Test
+  void aFailedWriteFailsItsCallersMarksTheLogUnhealthyAndItRecovers() throws Exception {
+    RocksAuditLog log = open();
+    log.append(request("01A", "alice")).join();
+    log.storeForTesting().close(); // every write now fails, as a store in its error state does
+
+    assertThatThrownBy(() -> log.append(end("01A")).join())
+        .hasCauseInstanceOf(AuditUnavailableException.class);
+    assertThat(log.healthy()).isFalse();
+    assertThat(log.size()).isEqualTo(1);
+
+    await().atMost(Duration.ofSeconds(10)).until(log::healthy); // the probe reopens the store
+    assertThat(log.append(end("01A")).join()).isEqualTo(1);
+    List<byte[]> records = all(log);
+    assertThat(records).hasSize(2);
+    assertThat(log.checkpoint(2)).isNotEmpty();
+    Checkpoint checkpoint =
+        SignedCheckpoint.open(log.checkpoint(2), NoteVerifier.parse(log.verifierKey()), ORIGIN);
+    assertThat(checkpoint.rootHash()).isEqualTo(rootOf(records));
+  }
+
+  @Test
+  void theCompactRangeOfAPrefixRecomputesTheRootWithTheRestOfTheRecords() throws Exception {
+    RocksAuditLog log = open();
+    for (int i = 0; i < 13; i++) {
+      log.append(request("X" + i, "alice")).join();
+    }
+    List<byte[]> records = all(log);
+    CompactRange range = CompactRange.of(5, log.compactRange(5));
+    records.subList(5, 13).forEach(r -> range.append(MerkleHash.leafHash(r)));
+    assertThat(range.root()).isEqualTo(rootOf(records));
+  }
+
+  @Test
+  void appendsAfterCloseFailAndAReaderSeesWhatTheWriterWrote() throws Exception {
+    RocksAuditLog log = open();
+    log.append(request("01A", "alice")).join();
+    RocksAuditLog reader =
+        RocksAuditLog.openReader(
+            RocksAuditLog.Settings.inDataDirectory(dataDir, ORIGIN, Duration.ofHours(1), CLOCK),
+            dataDir.resolve("reader"));
+    opened.add(reader);
+    assertThat(reader.size()).isEqualTo(1);
+    log.append(end("01A")).join();
+    reader.refresh();
+    assertThat(reader.size()).isEqualTo(2);
+    assertThat(all(reader)).hasSize(2);
+    assertThatThrownBy(() -> reader.append(end("01A")).join())
+        .hasCauseInstanceOf(UnsupportedOperationException.class);
+
+    log.close();
+    assertThatThrownBy(() -> log.append(end("01A")).join())
+        .hasCauseInstanceOf(AuditUnavailableException.class);
+  }
+}
