@@ -1,0 +1,341 @@
+package dev.jitgw.audit.record;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jitgw.audit.store.AuditLog;
+import dev.jitgw.audit.store.AuditRecord;
+import dev.jitgw.core.decision.Decision;
+import dev.jitgw.core.exchange.RequestSummary;
+import dev.jitgw.core.identity.Identity;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records one exchange: its request (with the body in parts) and decision, the response head, what
+ * the caller received in batched pieces with their time offsets, and how it ended.
+ *
+ * <p>Not thread-safe: one exchange's events come from its connection's event loop. Only {@link
+ * #request} is awaited by the caller (nothing goes upstream before it is durable); later records
+ * are appended in order without waiting, and a failure among them is reported by {@link #failed()}
+ * so the data plane can end the response rather than send what the log lacks.
+ */
+public final class ExchangeRecorder {
+
+  private static final Logger log = LoggerFactory.getLogger(ExchangeRecorder.class);
+
+  /** Raw bytes per body part / piece slice; their record stays well under the 64 KiB cap. */
+  static final int PART_BYTES = 32 * 1024;
+
+  /** A chunk record holds pieces of at most this many bytes together... */
+  static final int CHUNK_BATCH_BYTES = 16 * 1024;
+
+  /** ...or when a piece arrives this long after the batch's first one. */
+  static final long CHUNK_BATCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final AuditLog auditLog;
+  private final String exchangeId;
+  private final long startNanos;
+
+  private final List<Piece> batch = new ArrayList<>();
+  private int batchBytes;
+  private long batchStartNanos;
+  private byte[] carry = new byte[0];
+  private long carryOffsetMillis;
+  private int chunkPart;
+  private long receivedBytes;
+  private boolean recorded;
+  private volatile Throwable failure;
+
+  private record Piece(long offsetMillis, byte[] data) {}
+
+  public ExchangeRecorder(AuditLog auditLog, String exchangeId, long startNanos) {
+    this.auditLog = requireNonNull(auditLog, "auditLog");
+    this.exchangeId = requireNonNull(exchangeId, "exchangeId");
+    this.startNanos = startNanos;
+  }
+
+  /**
+   * Appends the {@code request} record, its body parts and — when the policy has decided — the
+   * {@code decision}, atomically; the future completes when they are durable.
+   */
+  public CompletableFuture<Long> request(
+      Identity identity,
+      String method,
+      String uri,
+      Map<String, String> headers,
+      byte[] body,
+      RequestSummary summary,
+      Decision decision,
+      String policyVersion) {
+    List<AuditRecord> records = new ArrayList<>();
+    ObjectNode fields = AuditRecord.fields();
+    ObjectNode who = fields.putObject("identity");
+    if (identity != null) {
+      who.put("sub", identity.subject()).put("iss", identity.issuer());
+      ArrayNode groups = who.putArray("groups");
+      identity.groups().forEach(groups::add);
+      identity.purpose().ifPresent(purpose -> who.put("purpose", purpose));
+    }
+    fields.put("method", method).put("path", uri);
+    ObjectNode headerFields = fields.putObject("headers");
+    headers.forEach(headerFields::put);
+    if (summary != null && !summary.model().isEmpty()) {
+      fields.put("model", summary.model());
+      fields.put("stream", summary.stream());
+      fields.put("max_tokens", summary.maxTokens());
+    }
+    boolean text = bodyIsText(body);
+    List<int[]> parts = split(body, text ? PART_BYTES : PART_BYTES * 3 / 4, text);
+    fields.put("body_size", body.length);
+    fields.put("body_sha256", sha256(body));
+    fields.put(
+        "body_encoding", text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
+    fields.put("body_parts", parts.size());
+    records.add(new AuditRecord(AuditRecord.REQUEST, exchangeId, fields));
+    for (int i = 0; i < parts.size(); i++) {
+      int[] part = parts.get(i);
+      ObjectNode partFields = AuditRecord.fields().put("part", i);
+      partFields.put(
+          "data",
+          text
+              ? RecordedBytes.text(body, part[0], part[1])
+              : RecordedBytes.base64(body, part[0], part[1]));
+      records.add(new AuditRecord(AuditRecord.REQUEST_BODY, exchangeId, partFields));
+    }
+    if (decision != null) {
+      records.add(decisionRecord(decision, policyVersion));
+    }
+    recorded = true;
+    return auditLog.append(records);
+  }
+
+  /** Whether {@link #request} was called: only then do the later records belong in the log. */
+  public boolean recorded() {
+    return recorded;
+  }
+
+  private AuditRecord decisionRecord(Decision decision, String policyVersion) {
+    ObjectNode fields = AuditRecord.fields();
+    if (decision instanceof Decision.Allow allow) {
+      fields.put("decision", "allow").put("rule", allow.ruleName());
+      putVersion(fields, policyVersion);
+      ArrayNode mask = fields.putArray("mask");
+      allow.mask().forEach(mask::add);
+      allow.route().ifPresent(route -> fields.put("route", route));
+    } else if (decision instanceof Decision.Deny deny) {
+      fields.put("decision", "deny");
+      deny.ruleName().ifPresent(rule -> fields.put("rule", rule));
+      fields.put("reason", deny.reason());
+      putVersion(fields, policyVersion);
+    } else if (decision instanceof Decision.Hold hold) {
+      fields.put("decision", "hold").put("rule", hold.ruleName());
+      putVersion(fields, policyVersion);
+      ArrayNode approvers = fields.putArray("approvers");
+      hold.approvers().forEach(approvers::add);
+    }
+    return new AuditRecord(AuditRecord.DECISION, exchangeId, fields);
+  }
+
+  private static void putVersion(ObjectNode fields, String policyVersion) {
+    if (policyVersion != null) {
+      fields.put("policy_version", policyVersion);
+    }
+  }
+
+  /** The head of the response as sent to the caller. */
+  public void responseHead(int status, Map<String, String> headers) {
+    ObjectNode fields = AuditRecord.fields();
+    fields.put("offset_ms", offsetMillis(System.nanoTime()));
+    fields.put("status", status);
+    ObjectNode headerFields = fields.putObject("headers");
+    headers.forEach(headerFields::put);
+    appendLater(new AuditRecord(AuditRecord.RESPONSE_HEAD, exchangeId, fields));
+  }
+
+  /** Bytes written to the caller now (the recorder copies what it keeps). */
+  public void piece(byte[] data) {
+    if (data.length == 0) {
+      return;
+    }
+    long now = System.nanoTime();
+    long offset = offsetMillis(now);
+    if (!batch.isEmpty() && now - batchStartNanos >= CHUNK_BATCH_NANOS) {
+      flushChunk();
+    }
+    receivedBytes += data.length;
+    // Bytes of a character cut by the last write travel with this one.
+    byte[] all = carry.length == 0 ? data : concat(carry, data);
+    long pieceOffset = carry.length == 0 ? offset : carryOffsetMillis;
+    int end = all.length - RecordedBytes.incompleteTail(all, 0, all.length);
+    carry = java.util.Arrays.copyOfRange(all, end, all.length);
+    carryOffsetMillis = pieceOffset;
+    for (int from = 0; from < end; ) {
+      int to = Math.min(end, from + CHUNK_BATCH_BYTES);
+      to = to == end ? end : Math.max(from + 1, RecordedBytes.charBoundary(all, from, to));
+      // A record holds at most CHUNK_BATCH_BYTES raw bytes, so it stays far below the cap.
+      if (batchBytes + (to - from) > CHUNK_BATCH_BYTES) {
+        flushChunk();
+      }
+      if (batch.isEmpty()) {
+        batchStartNanos = now;
+      }
+      batch.add(new Piece(pieceOffset, java.util.Arrays.copyOfRange(all, from, to)));
+      batchBytes += to - from;
+      from = to;
+    }
+  }
+
+  /** Counts of masked values per detector, when a masking profile applied. */
+  public void masking(Map<String, Long> counts) {
+    ObjectNode fields = AuditRecord.fields();
+    ObjectNode countFields = fields.putObject("counts");
+    counts.forEach(countFields::put);
+    appendLater(new AuditRecord(AuditRecord.MASKING, exchangeId, fields));
+  }
+
+  /**
+   * The exchange ended: writes what is left of the pieces and the {@code response_end} record.
+   *
+   * @param outcome {@code complete}, {@code aborted} or {@code error}
+   * @param status the status the caller got, or 0 when none
+   * @param usage the upstream's token counts, or {@code null}
+   * @param error why, for {@code aborted} and {@code error}, or {@code null}
+   */
+  public void end(String outcome, int status, Map<String, Long> usage, String error) {
+    if (carry.length > 0) {
+      if (batch.isEmpty()) {
+        batchStartNanos = System.nanoTime();
+      }
+      batch.add(new Piece(carryOffsetMillis, carry));
+      carry = new byte[0];
+    }
+    flushChunk();
+    ObjectNode fields = AuditRecord.fields();
+    fields.put("outcome", outcome);
+    if (status > 0) {
+      fields.put("status", status);
+    } else {
+      fields.putNull("status");
+    }
+    fields.put("duration_ms", offsetMillis(System.nanoTime()));
+    fields.put("bytes", receivedBytes);
+    if (usage != null && !usage.isEmpty()) {
+      ObjectNode usageFields = fields.putObject("usage");
+      usage.forEach(usageFields::put);
+    }
+    if (error != null) {
+      fields.put("error", error);
+    }
+    appendLater(new AuditRecord(AuditRecord.RESPONSE_END, exchangeId, fields));
+  }
+
+  /** The first failure of a record appended without waiting, or {@code null}. */
+  public Throwable failed() {
+    return failure;
+  }
+
+  private void flushChunk() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    // Text unless a piece is not UTF-8 or escaping would blow the record up (control bytes).
+    boolean text = true;
+    long raw = 0;
+    long escaped = 0;
+    for (Piece piece : batch) {
+      byte[] data = piece.data();
+      raw += data.length;
+      escaped += RecordedBytes.escapedLength(data, 0, data.length);
+      if (!RecordedBytes.isUtf8(data, 0, data.length)) {
+        text = false;
+        break;
+      }
+    }
+    text &= escaped <= raw * 3 / 2 + 64;
+    ObjectNode fields = AuditRecord.fields();
+    fields.put("part", chunkPart++);
+    fields.put("encoding", text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
+    ArrayNode pieces = fields.putArray("pieces");
+    for (Piece piece : batch) {
+      byte[] data = piece.data();
+      pieces
+          .addObject()
+          .put("offset_ms", piece.offsetMillis())
+          .put(
+              "data",
+              text
+                  ? RecordedBytes.text(data, 0, data.length)
+                  : RecordedBytes.base64(data, 0, data.length));
+    }
+    batch.clear();
+    batchBytes = 0;
+    appendLater(new AuditRecord(AuditRecord.RESPONSE_CHUNK, exchangeId, fields));
+  }
+
+  private void appendLater(AuditRecord record) {
+    auditLog
+        .append(record)
+        .whenComplete(
+            (seq, error) -> {
+              if (error != null && failure == null) {
+                failure = error;
+                log.warn("{}: cannot record {}: {}", exchangeId, record.type(), error.toString());
+              }
+            });
+  }
+
+  private long offsetMillis(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos - startNanos);
+  }
+
+  /** UTF-8 whose every part stays under the record cap once escaped for JSON. */
+  private static boolean bodyIsText(byte[] body) {
+    if (!RecordedBytes.isUtf8(body, 0, body.length)) {
+      return false;
+    }
+    for (int[] part : split(body, PART_BYTES, true)) {
+      if (RecordedBytes.escapedLength(body, part[0], part[1]) > PART_BYTES * 3L / 2) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code [from, to)} ranges of at most {@code size} bytes, not cutting characters when text. */
+  private static List<int[]> split(byte[] body, int size, boolean text) {
+    List<int[]> parts = new ArrayList<>();
+    for (int from = 0; from < body.length; ) {
+      int to = Math.min(body.length, from + size);
+      if (text && to < body.length) {
+        to = Math.max(from + 1, RecordedBytes.charBoundary(body, from, to));
+      }
+      parts.add(new int[] {from, to});
+      from = to;
+    }
+    return parts;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  private static String sha256(byte[] body) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+}

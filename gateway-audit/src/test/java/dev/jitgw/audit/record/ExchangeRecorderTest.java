@@ -1,0 +1,187 @@
+package dev.jitgw.audit.record;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jitgw.audit.store.RocksAuditLog;
+import dev.jitgw.core.decision.Decision;
+import dev.jitgw.core.identity.Identity;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExchangeRecorderTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Identity ALICE =
+      new Identity(
+          "alice",
+          "https://idp.test",
+          List.of("dev"),
+          Optional.of("ticket-1"),
+          Map.of(),
+          Instant.parse("2026-11-29T06:00:00Z"),
+          Optional.empty());
+
+  @TempDir Path dataDir;
+  private RocksAuditLog auditLog;
+
+  @BeforeEach
+  void open() throws Exception {
+    auditLog =
+        RocksAuditLog.open(
+            RocksAuditLog.Settings.inDataDirectory(
+                dataDir, "test/audit", Duration.ofHours(1), Clock.systemUTC()));
+  }
+
+  @AfterEach
+  void close() {
+    auditLog.close();
+  }
+
+  private List<JsonNode> records() throws Exception {
+    List<JsonNode> records = new ArrayList<>();
+    List<byte[]> raw = new ArrayList<>();
+    auditLog.forEachRecord(0, auditLog.size(), raw::add);
+    for (byte[] record : raw) {
+      assertThat(record.length).isLessThanOrEqualTo(64 * 1024);
+      records.add(JSON.readTree(record));
+    }
+    return records;
+  }
+
+  private static byte[] decode(String encoding, String data) {
+    return encoding.equals("base64") ? Base64.getDecoder().decode(data) : data.getBytes(UTF_8);
+  }
+
+  /** What the caller received, reassembled from the chunk records. */
+  private static byte[] received(List<JsonNode> records) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (JsonNode record : records) {
+      if (record.get("type").asText().equals("response_chunk")) {
+        for (JsonNode piece : record.get("pieces")) {
+          out.writeBytes(decode(record.get("encoding").asText(), piece.get("data").asText()));
+        }
+      }
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void aLargeTextBodyIsSplitIntoPartsThatReassembleExactlyFollowedByTheDecision() throws Exception {
+    String prompt =
+        "{\"model\":\"claude-test\",\"text\":\"" + "héllo wörld ✓ ".repeat(6000) + "\"}";
+    byte[] body = prompt.getBytes(UTF_8);
+    ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX1", System.nanoTime());
+
+    recorder
+        .request(
+            ALICE,
+            "POST",
+            "/v1/messages?beta=true",
+            Map.of("content-type", "application/json"),
+            body,
+            null,
+            new Decision.Allow("everyone", List.of("pii"), Optional.empty(), Optional.empty()),
+            "v-123")
+        .join();
+
+    List<JsonNode> records = records();
+    JsonNode request = records.get(0);
+    assertThat(request.get("type").asText()).isEqualTo("request");
+    assertThat(request.get("identity").get("purpose").asText()).isEqualTo("ticket-1");
+    assertThat(request.get("body_encoding").asText()).isEqualTo("utf-8");
+    int parts = request.get("body_parts").asInt();
+    assertThat(parts).isGreaterThan(2);
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    for (int i = 1; i <= parts; i++) {
+      assertThat(records.get(i).get("part").asInt()).isEqualTo(i - 1);
+      joined.writeBytes(records.get(i).get("data").asText().getBytes(UTF_8));
+    }
+    assertThat(joined.toByteArray()).isEqualTo(body);
+    JsonNode decision = records.get(parts + 1);
+    assertThat(decision.get("type").asText()).isEqualTo("decision");
+    assertThat(decision.get("rule").asText()).isEqualTo("everyone");
+    assertThat(decision.get("policy_version").asText()).isEqualTo("v-123");
+  }
+
+  @Test
+  void aBinaryBodyIsRecordedInBase64() throws Exception {
+    byte[] body = new byte[70_000];
+    new Random(7).nextBytes(body);
+    new ExchangeRecorder(auditLog, "EX2", System.nanoTime())
+        .request(ALICE, "POST", "/v1/files", Map.of(), body, null, null, null)
+        .join();
+
+    List<JsonNode> records = records();
+    assertThat(records.get(0).get("body_encoding").asText()).isEqualTo("base64");
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    records.stream()
+        .skip(1)
+        .forEach(r -> joined.writeBytes(Base64.getDecoder().decode(r.get("data").asText())));
+    assertThat(joined.toByteArray()).isEqualTo(body);
+  }
+
+  @Test
+  void piecesSplitInsideACharacterAndLargeWritesReassembleByteExact() throws Exception {
+    ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX3", System.nanoTime());
+    recorder.request(ALICE, "POST", "/v1/messages", Map.of(), new byte[0], null, null, null).join();
+    recorder.responseHead(200, Map.of("content-type", "text/event-stream"));
+    ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    byte[] text = "data: {\"text\":\"naïve ✓ 🎉\"}\n\n".getBytes(UTF_8);
+    // cut every write one byte later, so cuts fall inside two-, three- and four-byte characters
+    for (int cut = 1; cut < text.length; cut++) {
+      byte[] first = java.util.Arrays.copyOfRange(text, 0, cut);
+      byte[] second = java.util.Arrays.copyOfRange(text, cut, text.length);
+      recorder.piece(first);
+      recorder.piece(second);
+      sent.writeBytes(text);
+    }
+    byte[] large = ("x".repeat(99) + "é").repeat(1000).getBytes(UTF_8);
+    recorder.piece(large);
+    sent.writeBytes(large);
+    recorder.end("complete", 200, Map.of("output_tokens", 12L), null);
+    auditLog.close();
+    open();
+
+    List<JsonNode> records = records();
+    assertThat(received(records)).isEqualTo(sent.toByteArray());
+    assertThat(records)
+        .filteredOn(r -> r.get("type").asText().equals("response_chunk"))
+        .allMatch(r -> r.get("encoding").asText().equals("utf-8"));
+    JsonNode end = records.get(records.size() - 1);
+    assertThat(end.get("type").asText()).isEqualTo("response_end");
+    assertThat(end.get("bytes").asLong()).isEqualTo(sent.size());
+    assertThat(end.get("usage").get("output_tokens").asLong()).isEqualTo(12);
+  }
+
+  @Test
+  void bytesThatAreNotTextAreRecordedInBase64AndAnUnfinishedCharacterIsKeptAtTheEnd()
+      throws Exception {
+    ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX4", System.nanoTime());
+    recorder.request(ALICE, "GET", "/v1/models", Map.of(), new byte[0], null, null, null).join();
+    byte[] gzip = {0x1f, (byte) 0x8b, 0x08, 0, 0, 0, 0, 0, (byte) 0xff, 0x01, (byte) 0xe2};
+    recorder.piece(gzip);
+    recorder.end("aborted", 200, null, "the caller left");
+    auditLog.close();
+    open();
+
+    List<JsonNode> records = records();
+    assertThat(received(records)).isEqualTo(gzip);
+    assertThat(records.get(records.size() - 1).get("error").asText()).isEqualTo("the caller left");
+  }
+}
