@@ -3,6 +3,7 @@ package dev.jitgw.server;
 import static java.util.Objects.requireNonNull;
 
 import com.nimbusds.jose.util.DefaultResourceRetriever;
+import dev.jitgw.audit.store.RocksAuditLog;
 import dev.jitgw.core.config.ConfigException;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.config.IssuerConfig;
@@ -44,6 +45,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
@@ -71,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * <p>Shutdown order ({@link #close()}): readiness turns false, the data-plane listener stops
  * accepting, idle connections close, in-flight exchanges drain up to {@code
  * shutdown.drain_timeout}, the rest are closed, then the admin listener, the upstream pools and the
- * event loops stop.
+ * event loops stop, and last the audit log (which signs a final checkpoint).
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -94,6 +96,7 @@ public final class GatewayServer implements AutoCloseable {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final PolicyHolder policy;
+  private RocksAuditLog auditLog;
 
   private GatewayServer(Builder builder) {
     this.config = builder.config;
@@ -141,6 +144,7 @@ public final class GatewayServer implements AutoCloseable {
       if (!routes.isEmpty()) {
         credentials = new RoutedCredentials(credentials, routes);
       }
+      this.auditLog = openAuditLog(config, builder.clock);
       this.upstream = new UpstreamClient(config.upstream(), transport, blocking);
       SigningKeyStore signingKeys =
           SigningKeyStore.open(config.dataDir().resolve("keys"), builder.clock);
@@ -182,7 +186,14 @@ public final class GatewayServer implements AutoCloseable {
               builder.clock);
       DataPlane dataPlane =
           new DataPlane(
-              config, headStages, stages, List.of(tokenEndpoint), upstream, tracker, builder.clock);
+              config,
+              headStages,
+              stages,
+              List.of(tokenEndpoint),
+              upstream,
+              tracker,
+              auditLog,
+              builder.clock);
 
       Supplier<SslContext> tls = null;
       if (config.tls().enabled()) {
@@ -194,6 +205,8 @@ public final class GatewayServer implements AutoCloseable {
 
       Readiness readiness = new Readiness();
       readiness.register("accepting", () -> !tracker.isDraining());
+      RocksAuditLog audit = auditLog;
+      readiness.register("audit", audit::healthy);
 
       this.dataListener =
           new ServerBootstrap()
@@ -220,7 +233,8 @@ public final class GatewayServer implements AutoCloseable {
                       new AdminAuthorizer(verifier, config.admin().groups()),
                       revocations,
                       policy,
-                      blocking))
+                      blocking,
+                      auditLog))
               .bind(config.adminListen().toSocketAddress())
               .syncUninterruptibly()
               .channel();
@@ -236,6 +250,35 @@ public final class GatewayServer implements AutoCloseable {
         config.upstream().url(),
         adminAddress(),
         transport);
+  }
+
+  /**
+   * Opens the audit log in the data directory; a store that fails its start-up checks (a rollback,
+   * a tree that does not match its last checkpoint) stops the gateway from starting.
+   */
+  private static RocksAuditLog openAuditLog(GatewayConfig config, Clock clock) {
+    try {
+      RocksAuditLog opened =
+          RocksAuditLog.open(
+              RocksAuditLog.Settings.inDataDirectory(
+                  config.dataDir(),
+                  config.audit().origin(),
+                  config.audit().checkpointInterval(),
+                  clock));
+      log.info(
+          "audit log {}: {} record(s); checkpoints signed by {}",
+          config.dataDir().resolve("audit"),
+          opened.size(),
+          opened.verifierKey());
+      return opened;
+    } catch (IOException e) {
+      throw new IllegalStateException("audit log: " + e.getMessage(), e);
+    }
+  }
+
+  /** The audit log, for the admin API and tests. */
+  public RocksAuditLog auditLog() {
+    return auditLog;
   }
 
   /**
@@ -340,6 +383,10 @@ public final class GatewayServer implements AutoCloseable {
     }
     ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    // Last: the event loops have recorded how their exchanges ended; then the final checkpoint.
+    if (auditLog != null) {
+      auditLog.close();
+    }
     blocking.shutdownNow();
     identityExecutor.shutdownNow();
   }

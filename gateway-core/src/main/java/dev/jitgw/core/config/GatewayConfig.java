@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param http limits of the data-plane HTTP server
  * @param shutdown how SIGTERM drains
  * @param admin who may use the admin API
+ * @param audit the audit log's checkpoints
  */
 public record GatewayConfig(
     HostPort listen,
@@ -33,7 +34,8 @@ public record GatewayConfig(
     UpstreamConfig upstream,
     HttpConfig http,
     ShutdownConfig shutdown,
-    AdminConfig admin) {
+    AdminConfig admin,
+    AuditConfig audit) {
 
   public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 8080);
   public static final HostPort DEFAULT_ADMIN_LISTEN = new HostPort("127.0.0.1", 9090);
@@ -55,10 +57,12 @@ public record GatewayConfig(
     http = http == null ? HttpConfig.defaults() : http;
     shutdown = shutdown == null ? ShutdownConfig.defaults() : shutdown;
     admin = admin == null ? AdminConfig.defaults() : admin;
+    audit = audit == null ? AuditConfig.defaults() : audit;
   }
 
   public static GatewayConfig defaults() {
-    return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null);
+    return new GatewayConfig(
+        null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public Optional<Path> policyFileIfSet() {
@@ -77,7 +81,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withDataDir(Path dataDir) {
@@ -92,7 +97,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withPolicyFile(Path policyFile) {
@@ -107,7 +113,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withAdmin(AdminConfig admin) {
@@ -122,7 +129,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withTls(TlsConfig tls) {
@@ -137,7 +145,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withIdentity(IdentityConfig identity) {
@@ -152,7 +161,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withUpstream(UpstreamConfig upstream) {
@@ -167,7 +177,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withHttp(HttpConfig http) {
@@ -182,7 +193,8 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 
   public GatewayConfig withShutdown(ShutdownConfig shutdown) {
@@ -197,6 +209,7 @@ public record GatewayConfig(
         upstream,
         http,
         shutdown,
-        admin);
+        admin,
+        audit);
   }
 }

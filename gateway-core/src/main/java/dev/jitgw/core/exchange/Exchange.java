@@ -31,6 +31,7 @@ public final class Exchange {
   private Identity identity;
   private RequestSummary summary;
   private Decision decision;
+  private String policyVersion;
   private UpstreamAuth upstreamAuth;
 
   public Exchange(
@@ -126,8 +127,14 @@ public final class Exchange {
     return Optional.ofNullable(decision);
   }
 
-  public void decision(Decision decision) {
+  /** The version (content hash) of the policy that decided; empty until then. */
+  public Optional<String> policyVersion() {
+    return Optional.ofNullable(policyVersion);
+  }
+
+  public void decision(Decision decision, String policyVersion) {
     this.decision = requireNonNull(decision, "decision");
+    this.policyVersion = requireNonNull(policyVersion, "policyVersion");
   }
 
   public Optional<UpstreamAuth> upstreamAuth() {

@@ -66,7 +66,7 @@ public final class PolicyStage implements RequestStage {
     Policy current = policy.get();
     Policy.Evaluation evaluation = current.evaluate(identity, summary, clock.instant());
     Decision decision = evaluation.decision();
-    exchange.decision(decision);
+    exchange.decision(decision, current.version());
     if (decision instanceof Decision.Allow) {
       return CompletableFuture.completedFuture(null);
     }

@@ -49,9 +49,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final RevocationList revocations;
   private final PolicyHolder policy;
   private final Executor blocking;
+  private final AuditRoutes audit;
 
   AdminHandler(Readiness readiness) {
-    this(readiness, null, null, null, null);
+    this(readiness, null, null, null, null, null);
   }
 
   AdminHandler(
@@ -59,12 +60,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       AdminAuthorizer authorizer,
       RevocationList revocations,
       PolicyHolder policy,
-      Executor blocking) {
+      Executor blocking,
+      dev.jitgw.audit.store.AuditLog auditLog) {
     this.readiness = requireNonNull(readiness, "readiness");
     this.authorizer = authorizer;
     this.revocations = revocations;
     this.policy = policy;
     this.blocking = blocking;
+    this.audit = auditLog == null ? null : new AuditRoutes(auditLog);
   }
 
   @Override
@@ -134,7 +137,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           return;
         }
       }
-      default -> response = error(ctx, ErrorCode.NOT_FOUND, "Not found: " + path);
+      default -> {
+        if (audit != null
+            && path.startsWith("/api/")
+            && routeAudit(ctx, request, path, keepAlive)) {
+          return;
+        }
+        response = error(ctx, ErrorCode.NOT_FOUND, "Not found: " + path);
+      }
     }
     send(ctx, response, keepAlive);
   }
@@ -144,6 +154,63 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
    * gateway-issued token stops working at once ({@code until} defaults to an hour from now, the
    * longest a gateway token lives).
    */
+  /** The audit log's routes, admin only; false when {@code path} is none of them. */
+  private boolean routeAudit(
+      ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive) {
+    QueryStringDecoder query = new QueryStringDecoder(request.uri());
+    boolean get =
+        request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
+    Function<Identity, CompletableFuture<FullHttpResponse>> action;
+    if (path.equals("/api/exchanges")) {
+      action = admin -> blocking(() -> json(HttpResponseStatus.OK, audit.exchanges(query)));
+    } else if (path.startsWith("/api/exchanges/")) {
+      String id = path.substring("/api/exchanges/".length());
+      action =
+          admin ->
+              blocking(
+                  () ->
+                      audit
+                          .exchange(id)
+                          .map(found -> json(HttpResponseStatus.OK, found))
+                          .orElseGet(
+                              () -> error(ctx, ErrorCode.NOT_FOUND, "No exchange " + id + ".")));
+    } else if (path.equals("/api/audit/checkpoint")) {
+      action = admin -> blocking(() -> audit.checkpoint(query));
+    } else if (path.equals("/api/audit/export")) {
+      action =
+          admin ->
+              blocking(
+                  () -> {
+                    audit.export(ctx, query, keepAlive);
+                    return null; // streamed
+                  });
+    } else {
+      return false;
+    }
+    if (!get) {
+      send(ctx, notAllowed(ctx), keepAlive);
+      return true;
+    }
+    asAdmin(ctx, request, keepAlive, action);
+    return true;
+  }
+
+  private interface Read {
+    FullHttpResponse get() throws java.io.IOException;
+  }
+
+  private CompletableFuture<FullHttpResponse> blocking(Read read) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return read.get();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        },
+        blocking);
+  }
+
   /** Runs {@code action} for a verified admin, answering 401/403 otherwise. */
   private void asAdmin(
       ChannelHandlerContext ctx,
@@ -159,7 +226,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     .execute(
                         () -> {
                           if (failure == null) {
-                            send(ctx, response, keepAlive);
+                            if (response != null) { // null: the action streamed its answer
+                              send(ctx, response, keepAlive);
+                            }
                             return;
                           }
                           Throwable cause =

@@ -18,7 +18,7 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
   private final ChannelGroup channels;
 
   public AdminInitializer(Readiness readiness, ChannelGroup channels) {
-    this(readiness, channels, null, null, null, null);
+    this(readiness, channels, null, null, null, null, null);
   }
 
   public AdminInitializer(
@@ -27,10 +27,16 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
       AdminAuthorizer authorizer,
       dev.jitgw.policy.token.RevocationList revocations,
       dev.jitgw.server.PolicyHolder policy,
-      java.util.concurrent.Executor blocking) {
+      java.util.concurrent.Executor blocking,
+      dev.jitgw.audit.store.AuditLog auditLog) {
     this.routes =
         new AdminHandler(
-            requireNonNull(readiness, "readiness"), authorizer, revocations, policy, blocking);
+            requireNonNull(readiness, "readiness"),
+            authorizer,
+            revocations,
+            policy,
+            blocking,
+            auditLog);
     this.channels = requireNonNull(channels, "channels");
   }
 

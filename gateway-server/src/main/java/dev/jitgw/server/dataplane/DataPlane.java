@@ -2,6 +2,7 @@ package dev.jitgw.server.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jitgw.audit.store.AuditLog;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
@@ -16,6 +17,7 @@ import java.util.List;
  * @param headStages run on the request head, before the body is read (authentication)
  * @param stages run once the whole body is buffered (policy, audit, limits, credential)
  * @param localEndpoints routes under {@code /v1/} the gateway answers itself
+ * @param audit where every exchange that reached the policy is recorded
  */
 public record DataPlane(
     GatewayConfig config,
@@ -24,6 +26,7 @@ public record DataPlane(
     List<LocalEndpoint> localEndpoints,
     UpstreamClient upstream,
     ExchangeTracker tracker,
+    AuditLog audit,
     Clock clock) {
 
   public DataPlane {
@@ -33,6 +36,7 @@ public record DataPlane(
     localEndpoints = List.copyOf(localEndpoints);
     requireNonNull(upstream, "upstream");
     requireNonNull(tracker, "tracker");
+    requireNonNull(audit, "audit");
     requireNonNull(clock, "clock");
   }
 }

@@ -2,6 +2,7 @@ package dev.jitgw.server.dataplane;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jitgw.audit.record.ExchangeRecorder;
 import dev.jitgw.core.config.Durations;
 import dev.jitgw.core.config.UpstreamConfig;
 import dev.jitgw.core.credential.UpstreamAuth;
@@ -18,6 +19,7 @@ import dev.jitgw.server.http.UpstreamUrlRewriter;
 import dev.jitgw.server.upstream.UpstreamConnection;
 import dev.jitgw.server.upstream.UpstreamResponseListener;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -103,6 +105,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   // The current exchange.
   private Exchange exchange;
+  private ExchangeRecorder recorder;
   private CompositeByteBuf body;
   private boolean keepAlive;
   private boolean expectContinue;
@@ -336,7 +339,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       if (local != null) {
         runLocal(local);
       } else {
-        runStages(dataPlane.stages(), 0, State.PROCESSING, this::forward);
+        runStages(dataPlane.stages(), 0, State.PROCESSING, this::recordThenForward);
       }
     }
   }
@@ -484,6 +487,11 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private void failStage(Throwable error) {
     Throwable cause =
         error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (state == State.PROCESSING && local == null) {
+      // A refused request (denied, malformed, no credential) is recorded too; nothing goes
+      // upstream, so there is nothing to wait for.
+      recordRequest();
+    }
     // A body we have not read cannot be skipped safely: close after answering.
     boolean close = !keepAlive || (state == State.AUTHENTICATING && bodyExpected);
     if (cause instanceof GatewayException gatewayException) {
@@ -499,6 +507,52 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   }
 
   // ---- upstream -------------------------------------------------------------------------------
+
+  /**
+   * Makes the {@code request} record durable, then forwards; when it cannot be written the caller
+   * gets 503 {@code audit_unavailable} and nothing is sent (contract section 7).
+   */
+  private void recordThenForward() {
+    Exchange current = exchange;
+    recordRequest()
+        .whenComplete(
+            (seq, error) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (exchange != current || state != State.PROCESSING) {
+                            return;
+                          }
+                          if (error == null) {
+                            forward();
+                            return;
+                          }
+                          log.warn(
+                              "{}: not forwarded, the audit log failed: {}",
+                              current.id(),
+                              error.toString());
+                          respondError(
+                              GatewayError.of(
+                                  ErrorCode.AUDIT_UNAVAILABLE,
+                                  "The audit log cannot record this request, so it was not sent;"
+                                      + " retry later."),
+                              !keepAlive);
+                        }));
+  }
+
+  private CompletableFuture<Long> recordRequest() {
+    Exchange current = exchange;
+    byte[] bytes = current.body().map(ByteBufUtil::getBytes).orElse(new byte[0]);
+    return recorder.request(
+        current.identity().orElse(null),
+        current.method(),
+        current.uri(),
+        ProxyHeaders.auditable(current.requestHeaders()),
+        bytes,
+        current.summary().orElse(null),
+        current.decision().orElse(null),
+        current.policyVersion().orElse(null));
+  }
 
   private void forward() {
     state = State.FORWARDING;
@@ -654,7 +708,21 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       heldBody = ctx.alloc().compositeBuffer(1024);
       return;
     }
+    recordHead(response);
     ctx.write(response);
+  }
+
+  private void recordHead(HttpResponse response) {
+    if (recorder.recorded()) {
+      recorder.responseHead(response.status().code(), ProxyHeaders.auditable(response.headers()));
+    }
+  }
+
+  /** Records what is about to be written to the caller. */
+  private void recordPiece(ByteBuf data) {
+    if (recorder.recorded() && data.isReadable()) {
+      recorder.piece(ByteBufUtil.getBytes(data));
+    }
   }
 
   /** The gateway's base URL as this caller reaches it. */
@@ -695,6 +763,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     byte[] bytes = rewritten.getBytes(StandardCharsets.UTF_8);
     head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
     head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    recordHead(head);
+    if (recorder.recorded()) {
+      recorder.piece(bytes);
+    }
     ctx.write(head);
     UpstreamConnection connection = upstream;
     upstream = null;
@@ -727,6 +799,13 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       holdContent(content);
       return;
     }
+    if (recorder.failed() != null) {
+      // What the log cannot hold must not reach the caller: end the response here.
+      content.release();
+      onUpstreamFailure(new AuditFailure(recorder.failed()));
+      return;
+    }
+    recordPiece(content.content());
     if (content instanceof LastHttpContent) {
       UpstreamConnection connection = upstream;
       upstream = null;
@@ -801,12 +880,20 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       // caller's connection stays usable (the chunked body ends cleanly), so it is kept alive:
       // closing it would race with clients that pool it.
       GatewayError error =
-          GatewayError.of(
-              idle ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
-              idle
-                  ? "The upstream stopped sending mid-stream (upstream.idle_timeout)."
-                  : "The upstream connection failed mid-stream; the response is incomplete.");
-      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(error.toSseEvent(exchange.id()))));
+          cause instanceof AuditFailure
+              ? GatewayError.of(
+                  ErrorCode.AUDIT_UNAVAILABLE,
+                  "The audit log failed mid-stream, so the rest of the response is withheld.")
+              : GatewayError.of(
+                  idle ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
+                  idle
+                      ? "The upstream stopped sending mid-stream (upstream.idle_timeout)."
+                      : "The upstream connection failed mid-stream; the response is incomplete.");
+      byte[] event = error.toSseEvent(exchange.id());
+      if (recorder.recorded()) {
+        recorder.piece(event);
+      }
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
       finishExchange(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), "error");
     } else {
       // A plain body cannot carry an error once started: closing tells the caller it is cut.
@@ -894,6 +981,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
             uri,
             headers);
     dataPlane.tracker().begin();
+    recorder = new ExchangeRecorder(dataPlane.audit(), exchange.id(), exchange.startNanos());
     local = null;
     status = 0;
     streaming = false;
@@ -910,8 +998,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     status = error.status();
     state = State.RESPONDING;
     String id = exchange == null ? null : exchange.id();
-    ChannelFuture written =
-        ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), error, id, !keepAlive));
+    FullHttpResponse response = ErrorResponses.of(ctx.alloc(), error, id, !keepAlive);
+    if (recorder != null && recorder.recorded()) {
+      recordHead(response);
+      recordPiece(response.content());
+    }
+    ChannelFuture written = ctx.writeAndFlush(response);
     finishExchange(written, "error:" + error.code().code());
   }
 
@@ -938,6 +1030,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     exchange = null;
+    if (recorder.recorded()) {
+      recordEnd(outcome);
+    }
     closeUpstream();
     cancelHeadTimeout();
     heldHead = null;
@@ -958,9 +1053,32 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
   }
 
+  /**
+   * {@code complete}: the upstream's response reached the caller whole; {@code error}: the gateway
+   * answered with an error, or the response failed on the way; {@code aborted}: the caller left.
+   */
+  private void recordEnd(String outcome) {
+    if (outcome.equals("complete")) {
+      recorder.end("complete", status, null, null);
+    } else if (outcome.equals("aborted")) {
+      recorder.end("aborted", status, null, "the caller closed the connection");
+    } else if (outcome.startsWith("error:")) {
+      recorder.end("error", status, null, outcome.substring("error:".length()));
+    } else {
+      recorder.end("error", status, null, "the upstream response failed");
+    }
+  }
+
   private static String pathOf(String uri) {
     int query = uri.indexOf('?');
     return query < 0 ? uri : uri.substring(0, query);
+  }
+
+  /** The audit log failed to take part of the response: the rest is withheld from the caller. */
+  private static final class AuditFailure extends IOException {
+    AuditFailure(Throwable cause) {
+      super("the audit log failed: " + cause, cause);
+    }
   }
 
   private void releaseBody() {

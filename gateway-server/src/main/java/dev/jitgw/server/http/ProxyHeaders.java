@@ -90,6 +90,35 @@ public final class ProxyHeaders {
     return out;
   }
 
+  /** Never recorded in the audit log: credentials and cookies. */
+  private static final Set<AsciiString> NOT_RECORDED =
+      Set.of(
+          HttpHeaderNames.AUTHORIZATION,
+          X_API_KEY,
+          HttpHeaderNames.COOKIE,
+          HttpHeaderNames.SET_COOKIE);
+
+  /**
+   * The headers as the audit log records them: lower-case names, repeated ones joined with {@code
+   * ", "}, without hop-by-hop headers, credentials or cookies.
+   */
+  public static Map<String, String> auditable(HttpHeaders headers) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    Set<String> connectionListed = connectionListed(headers);
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> header = it.next();
+      AsciiString name = AsciiString.of(header.getKey()).toLowerCase();
+      if (HOP_BY_HOP.contains(name)
+          || NOT_RECORDED.contains(name)
+          || connectionListed.contains(name.toString())) {
+        continue;
+      }
+      out.merge(name.toString(), header.getValue().toString(), (a, b) -> a + ", " + b);
+    }
+    return out;
+  }
+
   /** The headers to send the caller for an upstream response. */
   public static HttpHeaders downstreamResponse(HttpHeaders upstream, String exchangeId) {
     HttpHeaders out = DefaultHttpHeadersFactory.headersFactory().newHeaders();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jitgw.audit.store.RocksAuditLog;
 import dev.jitgw.core.config.DataSize;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.error.ErrorCode;
@@ -22,13 +23,18 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The exchange handler's answers that never involve the upstream: refused targets, oversize bodies,
@@ -39,9 +45,29 @@ class ExchangeHandlerTest {
   private final UpstreamClient upstream =
       new UpstreamClient(GatewayConfig.defaults().upstream(), Transport.NIO, Runnable::run);
 
+  @TempDir Path dataDir;
+  private RocksAuditLog auditLog;
+
   @AfterEach
   void close() {
     upstream.close();
+    if (auditLog != null) {
+      auditLog.close();
+    }
+  }
+
+  private RocksAuditLog auditLog() {
+    if (auditLog == null) {
+      try {
+        auditLog =
+            RocksAuditLog.open(
+                RocksAuditLog.Settings.inDataDirectory(
+                    dataDir, "test/audit", Duration.ofHours(1), Clock.systemUTC()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return auditLog;
   }
 
   private EmbeddedChannel channel(GatewayConfig config, RequestStage... stages) {
@@ -58,6 +84,7 @@ class ExchangeHandlerTest {
             List.of(),
             upstream,
             new ExchangeTracker(),
+            auditLog(),
             Clock.systemUTC());
     return new EmbeddedChannel(new ExchangeHandler(dataPlane));
   }

@@ -1,0 +1,242 @@
+package dev.jitgw.server.admin;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jitgw.audit.store.AuditLog;
+import dev.jitgw.core.error.ErrorCode;
+import dev.jitgw.core.error.GatewayException;
+import dev.jitgw.core.exchange.ExchangeId;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The audit log's admin routes (contract section 6): exchanges newest first, one exchange's
+ * records, the export as JSON Lines, and signed checkpoints. They read RocksDB, so they run on the
+ * blocking executor, never on an event loop.
+ */
+final class AuditRoutes {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int DEFAULT_LIMIT = 50;
+  private static final int MAX_LIMIT = 500;
+  private static final int EXPORT_CHUNK_BYTES = 256 * 1024;
+
+  private final AuditLog auditLog;
+
+  AuditRoutes(AuditLog auditLog) {
+    this.auditLog = auditLog;
+  }
+
+  /** {@code GET /api/exchanges?subject=&since=&until=&limit=}. */
+  ObjectNode exchanges(QueryStringDecoder query) throws IOException {
+    Optional<String> subject = param(query, "subject");
+    Instant since = param(query, "since").map(v -> instant("since", v)).orElse(Instant.EPOCH);
+    Instant until =
+        param(query, "until").map(v -> instant("until", v)).orElse(Instant.now().plusSeconds(1));
+    int limit = param(query, "limit").map(AuditRoutes::limit).orElse(DEFAULT_LIMIT);
+    List<AuditLog.ExchangeRef> refs = auditLog.exchanges(subject, since, until, limit);
+    ObjectNode out = JSON.createObjectNode();
+    ArrayNode items = out.putArray("exchanges");
+    for (AuditLog.ExchangeRef ref : refs) {
+      items.add(summary(ref.exchangeId(), auditLog.exchange(ref.exchangeId())));
+    }
+    if (refs.size() == limit) {
+      // The next page: everything older than the last exchange listed.
+      out.put("next_until", refs.get(refs.size() - 1).startedAt().toString());
+    }
+    return out;
+  }
+
+  /** {@code GET /api/exchanges/{id}}: the summary and every record, parsed. */
+  Optional<ObjectNode> exchange(String id) throws IOException {
+    if (!ExchangeId.isValid(id)) {
+      throw new GatewayException(ErrorCode.BAD_REQUEST, "Not an exchange id: " + id);
+    }
+    List<byte[]> records = auditLog.exchange(id);
+    if (records.isEmpty()) {
+      return Optional.empty();
+    }
+    ObjectNode out = summary(id, records);
+    ArrayNode all = out.putArray("records");
+    for (byte[] record : records) {
+      all.add(JSON.readTree(record));
+    }
+    return Optional.of(out);
+  }
+
+  /** One line per exchange: who asked what, what was decided, how it ended. */
+  private static ObjectNode summary(String id, List<byte[]> records) throws IOException {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("id", id);
+    for (byte[] bytes : records) {
+      JsonNode record = JSON.readTree(bytes);
+      switch (record.path("type").asText()) {
+        case "request" -> {
+          out.put("started_at", record.path("time").asText());
+          out.put("subject", record.path("identity").path("sub").asText(null));
+          out.put("method", record.path("method").asText());
+          out.put("path", record.path("path").asText());
+          if (record.has("model")) {
+            out.put("model", record.path("model").asText());
+          }
+        }
+        case "decision" -> {
+          out.put("decision", record.path("decision").asText());
+          if (record.has("rule")) {
+            out.put("rule", record.path("rule").asText());
+          }
+        }
+        case "response_end" -> {
+          out.put("outcome", record.path("outcome").asText());
+          out.set("status", record.path("status"));
+          if (record.has("usage")) {
+            out.set("usage", record.get("usage"));
+          }
+        }
+        default -> {}
+      }
+    }
+    return out;
+  }
+
+  /** {@code GET /api/audit/checkpoint[?size=N]}: the latest stored one, or one for size N. */
+  FullHttpResponse checkpoint(QueryStringDecoder query) throws IOException {
+    Optional<String> size = param(query, "size");
+    String note;
+    if (size.isPresent()) {
+      long n = number("size", size.get());
+      if (n > auditLog.size()) {
+        throw new GatewayException(
+            ErrorCode.BAD_REQUEST, "size: " + n + " (the log has " + auditLog.size() + ")");
+      }
+      note = auditLog.checkpoint(n);
+    } else {
+      Optional<String> latest = auditLog.latestCheckpoint();
+      note = latest.isPresent() ? latest.get() : auditLog.checkpoint(auditLog.size());
+    }
+    byte[] bytes = note.getBytes(UTF_8);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    response.headers().set("jitgw-verifier-key", auditLog.verifierKey());
+    response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    return response;
+  }
+
+  /**
+   * {@code GET /api/audit/export?from=&to=}: records {@code from} to {@code to} (inclusive) as JSON
+   * Lines, byte-exact, streamed in chunks; each chunk is written only once the previous one left,
+   * so a large export never sits in memory. The checkpoint for the same tree is {@code GET
+   * /api/audit/checkpoint?size=to+1}.
+   */
+  void export(ChannelHandlerContext ctx, QueryStringDecoder query, boolean keepAlive)
+      throws IOException {
+    long size = auditLog.size();
+    long from = param(query, "from").map(v -> number("from", v)).orElse(0L);
+    long to = param(query, "to").map(v -> number("to", v)).orElse(size - 1);
+    if (size == 0 || from > to || to >= size) {
+      throw new GatewayException(
+          ErrorCode.BAD_REQUEST,
+          "from/to: " + from + ".." + to + " (the log holds records 0.." + (size - 1) + ")");
+    }
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/jsonl");
+    head.headers().set("jitgw-tree-size", to + 1);
+    head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    HttpUtil.setTransferEncodingChunked(head, true);
+    HttpUtil.setKeepAlive(head, keepAlive);
+    ctx.writeAndFlush(head);
+    ByteBuf[] chunk = {ctx.alloc().buffer(EXPORT_CHUNK_BYTES)};
+    try {
+      auditLog.forEachRecord(
+          from,
+          to + 1,
+          record -> {
+            chunk[0].writeBytes(record).writeByte('\n');
+            if (chunk[0].readableBytes() >= EXPORT_CHUNK_BYTES) {
+              ByteBuf full = chunk[0];
+              chunk[0] = null;
+              if (!ctx.writeAndFlush(new DefaultHttpContent(full))
+                  .awaitUninterruptibly()
+                  .isSuccess()) {
+                throw new UncheckedIOException(new IOException("the admin client left"));
+              }
+              chunk[0] = ctx.alloc().buffer(EXPORT_CHUNK_BYTES);
+            }
+          });
+    } catch (IOException | RuntimeException e) {
+      if (chunk[0] != null) {
+        chunk[0].release();
+      }
+      // The head is out: cut the connection so the client sees an incomplete export.
+      ctx.close();
+      throw e;
+    }
+    ctx.writeAndFlush(new DefaultHttpContent(chunk[0]));
+    var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    if (!keepAlive) {
+      last.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private static Optional<String> param(QueryStringDecoder query, String name) {
+    List<String> values = query.parameters().get(name);
+    return values == null || values.isEmpty() || values.get(0).isBlank()
+        ? Optional.empty()
+        : Optional.of(values.get(0));
+  }
+
+  private static Instant instant(String name, String value) {
+    try {
+      return Instant.parse(value);
+    } catch (DateTimeParseException e) {
+      throw new GatewayException(
+          ErrorCode.BAD_REQUEST, name + ": '" + value + "' (expected e.g. 2026-11-29T05:00:00Z)");
+    }
+  }
+
+  private static long number(String name, String value) {
+    try {
+      long n = Long.parseLong(value);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new GatewayException(
+        ErrorCode.BAD_REQUEST, name + ": '" + value + "' (expected a number >= 0)");
+  }
+
+  private static int limit(String value) {
+    long n = number("limit", value);
+    if (n < 1 || n > MAX_LIMIT) {
+      throw new GatewayException(
+          ErrorCode.BAD_REQUEST, "limit: " + n + " (expected 1 to " + MAX_LIMIT + ")");
+    }
+    return (int) n;
+  }
+}
