@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       PolicyCommand.class,
       KeysCommand.class,
+      AuditCommand.class,
+      ReplayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class JitgwCommand implements Runnable {

@@ -1,14 +1,9 @@
 package dev.jitgw.server.cli;
 
 import com.nimbusds.jose.jwk.RSAKey;
-import dev.jitgw.core.config.ConfigException;
-import dev.jitgw.core.config.ConfigLoader;
-import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.policy.token.SigningKeyStore;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,24 +25,7 @@ final class KeysCommand implements Runnable {
   }
 
   static Path keyDirectory(Path dataDir) {
-    Path dir = dataDir;
-    if (dir == null) {
-      Map<String, String> environment = System.getenv();
-      String config = environment.get("JITGW_CONFIG");
-      try {
-        GatewayConfig loaded =
-            ConfigLoader.load(
-                config == null || config.isBlank()
-                    ? Optional.empty()
-                    : Optional.of(Path.of(config.trim())),
-                environment,
-                Map.of());
-        dir = loaded.dataDir();
-      } catch (ConfigException e) {
-        dir = GatewayConfig.defaults().dataDir();
-      }
-    }
-    return dir.resolve("keys");
+    return CliConfig.load(dataDir).dataDir().resolve("keys");
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List key ids.")
