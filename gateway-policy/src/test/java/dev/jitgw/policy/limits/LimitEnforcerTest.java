@@ -546,7 +546,7 @@ class LimitEnforcerTest {
   @Test
   void theStageNeedsAnAllowDecision() {
     Exchange exchange = exchange(allow(1, null, null, null, false));
-    exchange.decision(new Decision.Deny(Optional.of("no"), "no"));
+    exchange.decision(new Decision.Deny(Optional.of("no"), "no"), "test-version");
     LimitStage stage = new LimitStage(enforcer, (e, r) -> {});
     assertThat(stage.apply(exchange).toCompletableFuture()).isCompletedExceptionally();
     assertThat(store.size()).isZero();
@@ -557,7 +557,7 @@ class LimitEnforcerTest {
         new Exchange("ex-1", T0, 0, "POST", "/v1/messages", new DefaultHttpHeaders());
     exchange.identity(ALICE);
     exchange.summary(summary(SONNET, 100, 200));
-    exchange.decision(allow);
+    exchange.decision(allow, "test-version");
     return exchange;
   }
 }
