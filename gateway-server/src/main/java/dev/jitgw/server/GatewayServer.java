@@ -20,6 +20,9 @@ import dev.jitgw.policy.credential.FederatedUpstreamCredentials;
 import dev.jitgw.policy.credential.RoutedCredentials;
 import dev.jitgw.policy.identity.AuthenticationStage;
 import dev.jitgw.policy.identity.TokenVerifier;
+import dev.jitgw.policy.limits.LimitEnforcer;
+import dev.jitgw.policy.limits.LimitStage;
+import dev.jitgw.policy.limits.SnapshotLimitStore;
 import dev.jitgw.policy.rules.PolicyStage;
 import dev.jitgw.policy.token.GatewayTokenIssuer;
 import dev.jitgw.policy.token.InMemoryRevocationList;
@@ -172,10 +175,19 @@ public final class GatewayServer implements AutoCloseable {
             blocking.scheduleWithFixedDelay(policy::reloadIfChanged, 2, 2, TimeUnit.SECONDS);
         resources.add(() -> policyWatch.cancel(false));
       }
+      SnapshotLimitStore limitStore =
+          SnapshotLimitStore.open(
+              config.dataDir().resolve("limits"), builder.clock, blocking, Duration.ofSeconds(5));
+      resources.add(limitStore);
+      LimitEnforcer limits = new LimitEnforcer(limitStore, PriceTable.defaults(), builder.clock);
       List<RequestStage> stages =
           List.of(
               new PolicyStage(
                   enforced, new RequestSummaryParser(PriceTable.defaults()), builder.clock),
+              new LimitStage(
+                  limits,
+                  (exchange, reservation) ->
+                      exchange.attr(LimitStage.RESERVATION).set(reservation)),
               new CredentialStage(credentials));
       TokenEndpoint tokenEndpoint =
           new TokenEndpoint(

@@ -100,9 +100,6 @@ public final class PolicyHolder implements Supplier<Policy> {
         if (!allow.mask().isEmpty()) {
           unenforceable.add(where + " masks " + allow.mask());
         }
-        if (allow.limits().isPresent()) {
-          unenforceable.add(where + " sets limits");
-        }
         if (allow.route().isPresent()
             && config.upstream().routes().stream()
                 .map(UpstreamRoute::name)

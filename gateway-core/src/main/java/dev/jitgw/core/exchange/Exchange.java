@@ -7,6 +7,7 @@ import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.identity.Identity;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.DefaultAttributeMap;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -18,8 +19,11 @@ import java.util.Optional;
  * <p>Later stages fill the slots in order: identity (authenticate), summary (parse), decision
  * (policy), upstream credential. The request body is buffered (capped) so those stages can see it;
  * the exchange owns that buffer until it is handed to the upstream write.
+ *
+ * <p>Obligations that later steps settle (a limits reservation, say) travel as Netty attributes
+ * ({@link #attr}), keyed by the module that defines them, so this model needs no type of theirs.
  */
-public final class Exchange {
+public final class Exchange extends DefaultAttributeMap {
   private final String id;
   private final Instant startedAt;
   private final long startNanos;

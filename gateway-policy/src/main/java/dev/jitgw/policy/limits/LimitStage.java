@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.jitgw.core.exchange.Exchange;
 import dev.jitgw.core.stage.RequestStage;
+import io.netty.util.AttributeKey;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
@@ -18,6 +19,10 @@ import java.util.function.BiConsumer;
  * rate_limited} or {@code budget_exceeded}.
  */
 public final class LimitStage implements RequestStage {
+  /** Where the data plane keeps an exchange's reservation until it settles it. */
+  public static final AttributeKey<Reservation> RESERVATION =
+      AttributeKey.valueOf("jitgw.limits.reservation");
+
   private final LimitEnforcer enforcer;
   private final BiConsumer<Exchange, Reservation> holder;
 

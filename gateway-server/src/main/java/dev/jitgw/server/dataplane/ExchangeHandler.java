@@ -13,6 +13,10 @@ import dev.jitgw.core.exchange.Exchange;
 import dev.jitgw.core.exchange.ExchangeId;
 import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.policy.limits.LimitStage;
+import dev.jitgw.policy.limits.Reservation;
+import dev.jitgw.policy.limits.Usage;
+import dev.jitgw.policy.limits.UsageAccumulator;
 import dev.jitgw.server.http.ErrorResponses;
 import dev.jitgw.server.http.ProxyHeaders;
 import dev.jitgw.server.http.UpstreamUrlRewriter;
@@ -54,8 +58,11 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -106,6 +113,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   // The current exchange.
   private Exchange exchange;
   private ExchangeRecorder recorder;
+  private UsageAccumulator usage;
+  private boolean forwarded;
   private CompositeByteBuf body;
   private boolean keepAlive;
   private boolean expectContinue;
@@ -595,6 +604,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     Exchange current = exchange;
     UpstreamConfig config = dataPlane.upstream().config();
     upstream = connection;
+    forwarded = true;
     connection.bind(this);
     ByteBuf payload = current.body().map(ByteBuf::retainedDuplicate).orElse(Unpooled.EMPTY_BUFFER);
     HttpMethod method = HttpMethod.valueOf(current.method());
@@ -683,6 +693,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     HttpHeaders headers = ProxyHeaders.downstreamResponse(head.headers(), exchange.id());
     String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE, "");
     streaming = contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+    if (head.status().codeClass() == HttpStatusClass.SUCCESS
+        && headers.get(HttpHeaderNames.CONTENT_ENCODING, "identity").equalsIgnoreCase("identity")) {
+      usage = UsageAccumulator.forContentType(contentType);
+    }
     boolean framed =
         head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
             || HttpUtil.isTransferEncodingChunked(head);
@@ -767,6 +781,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (recorder.recorded()) {
       recorder.piece(bytes);
     }
+    if (usage != null) {
+      usage.accept(bytes);
+    }
     ctx.write(head);
     UpstreamConnection connection = upstream;
     upstream = null;
@@ -806,6 +823,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     recordPiece(content.content());
+    if (usage != null) {
+      usage.accept(content.content());
+    }
     if (content instanceof LastHttpContent) {
       UpstreamConnection connection = upstream;
       upstream = null;
@@ -982,6 +1002,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
             headers);
     dataPlane.tracker().begin();
     recorder = new ExchangeRecorder(dataPlane.audit(), exchange.id(), exchange.startNanos());
+    usage = null;
+    forwarded = false;
     local = null;
     status = 0;
     streaming = false;
@@ -1030,8 +1052,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     exchange = null;
+    Optional<Usage> used = usage == null ? Optional.empty() : usage.usage();
+    settleLimits(ended, used);
     if (recorder.recorded()) {
-      recordEnd(outcome);
+      recordEnd(outcome, used.map(ExchangeHandler::usageFields).orElse(null));
     }
     closeUpstream();
     cancelHeadTimeout();
@@ -1057,16 +1081,46 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
    * {@code complete}: the upstream's response reached the caller whole; {@code error}: the gateway
    * answered with an error, or the response failed on the way; {@code aborted}: the caller left.
    */
-  private void recordEnd(String outcome) {
+  private void recordEnd(String outcome, Map<String, Long> used) {
     if (outcome.equals("complete")) {
-      recorder.end("complete", status, null, null);
+      recorder.end("complete", status, used, null);
     } else if (outcome.equals("aborted")) {
-      recorder.end("aborted", status, null, "the caller closed the connection");
+      recorder.end("aborted", status, used, "the caller closed the connection");
     } else if (outcome.startsWith("error:")) {
-      recorder.end("error", status, null, outcome.substring("error:".length()));
+      recorder.end("error", status, used, outcome.substring("error:".length()));
     } else {
-      recorder.end("error", status, null, "the upstream response failed");
+      recorder.end("error", status, used, "the upstream response failed");
     }
+  }
+
+  /**
+   * Settles the exchange's limits reservation once (architecture step 14): to the usage the
+   * upstream reported; at its worst case when a successful response ended without reporting it (the
+   * tokens may have been spent); released when nothing was spent (never forwarded, or the upstream
+   * refused).
+   */
+  private void settleLimits(Exchange ended, Optional<Usage> used) {
+    Reservation reservation = ended.attr(LimitStage.RESERVATION).getAndSet(null);
+    if (reservation == null) {
+      return;
+    }
+    boolean spent = forwarded && status >= 200 && status < 300;
+    if (!spent) {
+      reservation.release();
+    } else if (usage != null && usage.isComplete() && used.isPresent()) {
+      reservation.settle(used.get());
+    } else {
+      reservation.keepWorstCase();
+    }
+  }
+
+  private static Map<String, Long> usageFields(Usage usage) {
+    Map<String, Long> fields = new LinkedHashMap<>();
+    fields.put("input_tokens", usage.inputTokens());
+    fields.put("output_tokens", usage.outputTokens());
+    fields.put("cache_creation_input_tokens", usage.cacheCreationInputTokens());
+    fields.put("cache_read_input_tokens", usage.cacheReadInputTokens());
+    return fields;
   }
 
   private static String pathOf(String uri) {
