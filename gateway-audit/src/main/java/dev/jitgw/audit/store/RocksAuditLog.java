@@ -96,6 +96,9 @@ public final class RocksAuditLog implements AuditLog {
     }
   }
 
+  /** A record's bytes and their leaf hash, computed once. */
+  private record Encoded(byte[] bytes, byte[] leaf) {}
+
   private record Submission(List<AuditRecord> records, CompletableFuture<Long> done) {}
 
   private static final Submission STOP = new Submission(List.of(), new CompletableFuture<>());
@@ -288,14 +291,15 @@ public final class RocksAuditLog implements AuditLog {
     try (WriteBatch batch = new WriteBatch()) {
       Instant now = settings.clock().instant();
       for (Submission submission : submissions) {
-        List<byte[]> encoded = encodeAll(submission, now);
+        List<Encoded> encoded = encodeAll(submission, now);
         if (encoded == null) {
           continue;
         }
         firstSeqs.add(tree.size());
         accepted.add(submission);
         for (int i = 0; i < encoded.size(); i++) {
-          appendToBatch(batch, submission.records.get(i), encoded.get(i), now);
+          Encoded record = encoded.get(i);
+          appendToBatch(batch, submission.records.get(i), record.bytes(), record.leaf(), now);
         }
       }
       if (accepted.isEmpty()) {
@@ -348,8 +352,8 @@ public final class RocksAuditLog implements AuditLog {
    * The bytes of every record of a submission at the seqs it will get, or {@code null} (and the
    * submission failed) when one of them is too large; nothing is appended to the tree here.
    */
-  private List<byte[]> encodeAll(Submission submission, Instant now) {
-    List<byte[]> encoded = new ArrayList<>(submission.records.size());
+  private List<Encoded> encodeAll(Submission submission, Instant now) {
+    List<Encoded> encoded = new ArrayList<>(submission.records.size());
     long seq = tree.size();
     byte[] prev = lastLeaf;
     for (AuditRecord record : submission.records) {
@@ -364,17 +368,17 @@ public final class RocksAuditLog implements AuditLog {
                     + RecordEncoder.MAX_RECORD_BYTES));
         return null;
       }
-      encoded.add(bytes);
       prev = MerkleHash.leafHash(bytes);
+      encoded.add(new Encoded(bytes, prev));
       seq++;
     }
     return encoded;
   }
 
-  private void appendToBatch(WriteBatch batch, AuditRecord record, byte[] bytes, Instant now)
+  private void appendToBatch(
+      WriteBatch batch, AuditRecord record, byte[] bytes, byte[] leaf, Instant now)
       throws RocksDBException {
     long seq = tree.size();
-    byte[] leaf = MerkleHash.leafHash(bytes);
     byte[] seqKey = Keys.seq(seq);
     batch.put(store.records(), seqKey, bytes);
     for (var node : tree.append(leaf)) {
