@@ -1,17 +1,12 @@
 package dev.jitgw.audit.store;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Writes a record's bytes: one line of UTF-8 JSON, {@code seq}, {@code prev}, {@code time}, {@code
@@ -29,29 +24,26 @@ final class RecordEncoder {
 
   private RecordEncoder() {}
 
-  static byte[] encode(long seq, byte[] prevLeafHash, Instant time, AuditRecord record) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator json = MAPPER.getFactory().createGenerator(out)) {
-      json.writeStartObject();
-      json.writeNumberField("seq", seq);
-      if (prevLeafHash != null) {
-        json.writeStringField("prev", HexFormat.of().formatHex(prevLeafHash));
-      }
-      json.writeStringField("time", TIME.format(time));
-      json.writeStringField("type", record.type());
-      if (record.exchangeId() != null) {
-        json.writeStringField("exchange_id", record.exchangeId());
-      }
-      Iterator<Map.Entry<String, JsonNode>> fields = record.payload().fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> field = fields.next();
-        json.writeFieldName(field.getKey());
-        MAPPER.writeTree(json, field.getValue());
-      }
-      json.writeEndObject();
+  /**
+   * @param time the record's time, already formatted with {@link #TIME} (one batch shares it)
+   */
+  static byte[] encode(long seq, byte[] prevLeafHash, String time, AuditRecord record) {
+    ObjectNode full = MAPPER.createObjectNode();
+    full.put("seq", seq);
+    if (prevLeafHash != null) {
+      full.put("prev", HexFormat.of().formatHex(prevLeafHash));
+    }
+    full.put("time", time);
+    full.put("type", record.type());
+    if (record.exchangeId() != null) {
+      full.put("exchange_id", record.exchangeId());
+    }
+    // The payload's own nodes, not copies: the record is immutable once made.
+    full.setAll(record.payload());
+    try {
+      return MAPPER.writeValueAsBytes(full);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toByteArray();
   }
 }

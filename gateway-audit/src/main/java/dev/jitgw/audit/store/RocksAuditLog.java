@@ -290,8 +290,9 @@ public final class RocksAuditLog implements AuditLog {
     List<Long> firstSeqs = new ArrayList<>(submissions.size());
     try (WriteBatch batch = new WriteBatch()) {
       Instant now = settings.clock().instant();
+      String time = RecordEncoder.TIME.format(now);
       for (Submission submission : submissions) {
-        List<Encoded> encoded = encodeAll(submission, now);
+        List<Encoded> encoded = encodeAll(submission, time);
         if (encoded == null) {
           continue;
         }
@@ -352,12 +353,12 @@ public final class RocksAuditLog implements AuditLog {
    * The bytes of every record of a submission at the seqs it will get, or {@code null} (and the
    * submission failed) when one of them is too large; nothing is appended to the tree here.
    */
-  private List<Encoded> encodeAll(Submission submission, Instant now) {
+  private List<Encoded> encodeAll(Submission submission, String time) {
     List<Encoded> encoded = new ArrayList<>(submission.records.size());
     long seq = tree.size();
     byte[] prev = lastLeaf;
     for (AuditRecord record : submission.records) {
-      byte[] bytes = RecordEncoder.encode(seq, prev, now, record);
+      byte[] bytes = RecordEncoder.encode(seq, prev, time, record);
       if (bytes.length > RecordEncoder.MAX_RECORD_BYTES) {
         submission.done.completeExceptionally(
             new IllegalArgumentException(
