@@ -148,6 +148,55 @@ class AuditTrailTest {
   }
 
   @Test
+  void sixtyFourConcurrentExchangesAreEachRecordedWholeInOrderWithNoGapsOrDuplicates()
+      throws Exception {
+    long before = harness.gateway().auditLog().size();
+    List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> calls = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      calls.add(
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
+                  .header("authorization", "Bearer " + harness.token())
+                  .header("content-type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"model\":\"claude-test-1\",\"max_tokens\":64,\"stream\":"
+                              + (i % 2 == 0)
+                              + ",\"messages\":[{\"role\":\"user\",\"content\":\"n"
+                              + i
+                              + "\"}]}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    long total = 0;
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (var call : calls) {
+      HttpResponse<byte[]> response = call.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(response.statusCode()).isEqualTo(200);
+      String id = response.headers().firstValue("jitgw-exchange-id").orElseThrow();
+      assertThat(ids.add(id)).isTrue();
+      List<JsonNode> records = recordsOf(id);
+      List<String> types = types(records);
+      assertThat(types.subList(0, 4))
+          .containsExactly("request", "request_body", "decision", "response_head");
+      assertThat(types.subList(4, types.size() - 1)).isNotEmpty().containsOnly("response_chunk");
+      assertThat(types.get(types.size() - 1)).isEqualTo("response_end");
+      assertThat(received(records)).isEqualTo(response.body());
+      long previous = -1;
+      for (JsonNode record : records) {
+        assertThat(record.get("seq").asLong()).isGreaterThan(previous);
+        previous = record.get("seq").asLong();
+      }
+      total += records.size();
+    }
+    List<String> all = allRecordsAsText();
+    assertThat(all.size() - before).as("exactly the records of the 64 exchanges").isEqualTo(total);
+    for (int i = 0; i < all.size(); i++) {
+      assertThat(all.get(i)).startsWith("{\"seq\":" + i + ",");
+    }
+  }
+
+  @Test
   void aStreamIsRecordedAsTheCallerReceivedIt() throws Exception {
     HttpResponse<byte[]> response =
         post(
@@ -257,6 +306,38 @@ class AuditTrailTest {
 
     assertThat(admin("/api/exchanges", "eng").statusCode()).isEqualTo(403);
     assertThat(admin("/api/audit/export?from=5&to=2", "jitgw-admins").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void whenTheLogFailsMidStreamTheRestIsWithheldAndTheStreamEndsWithAnSseError() throws Exception {
+    HttpResponse<java.io.InputStream> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
+                .header("authorization", "Bearer " + harness.token())
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"claude-test-endless\",\"max_tokens\":64,\"stream\":true,"
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    try (java.io.InputStream in = response.body()) {
+      byte[] buffer = new byte[8192];
+      while (received.size() < 32 * 1024) {
+        received.write(buffer, 0, in.read(buffer));
+      }
+      AuditFaults.breakStore(harness.gateway().auditLog());
+      int n;
+      while ((n = in.read(buffer)) >= 0) { // the gateway must end the stream by itself
+        received.write(buffer, 0, n);
+      }
+    }
+    String tail = received.toString(UTF_8);
+    tail = tail.substring(Math.max(0, tail.length() - 600));
+    assertThat(tail).contains("event: error").contains("audit_unavailable");
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.gateway().auditLog().healthy());
   }
 
   @Test
