@@ -11,7 +11,6 @@ import dev.jitgw.core.config.UpstreamFederationConfig;
 import dev.jitgw.core.config.UpstreamRoute;
 import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
-import dev.jitgw.core.exchange.PriceTable;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.policy.credential.ApiKeyCredentials;
@@ -179,11 +178,12 @@ public final class GatewayServer implements AutoCloseable {
           SnapshotLimitStore.open(
               config.dataDir().resolve("limits"), builder.clock, blocking, Duration.ofSeconds(5));
       resources.add(limitStore);
-      LimitEnforcer limits = new LimitEnforcer(limitStore, PriceTable.defaults(), builder.clock);
+      LimitEnforcer limits =
+          new LimitEnforcer(limitStore, config.pricing().priceTable(), builder.clock);
       List<RequestStage> stages =
           List.of(
               new PolicyStage(
-                  enforced, new RequestSummaryParser(PriceTable.defaults()), builder.clock),
+                  enforced, new RequestSummaryParser(config.pricing().priceTable()), builder.clock),
               new LimitStage(
                   limits,
                   (exchange, reservation) ->

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param shutdown how SIGTERM drains
  * @param admin who may use the admin API
  * @param audit the audit log's checkpoints
+ * @param pricing USD per million tokens by model, for cost estimates and budgets
  */
 public record GatewayConfig(
     HostPort listen,
@@ -35,7 +36,8 @@ public record GatewayConfig(
     HttpConfig http,
     ShutdownConfig shutdown,
     AdminConfig admin,
-    AuditConfig audit) {
+    AuditConfig audit,
+    PricingConfig pricing) {
 
   public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 8080);
   public static final HostPort DEFAULT_ADMIN_LISTEN = new HostPort("127.0.0.1", 9090);
@@ -58,11 +60,12 @@ public record GatewayConfig(
     shutdown = shutdown == null ? ShutdownConfig.defaults() : shutdown;
     admin = admin == null ? AdminConfig.defaults() : admin;
     audit = audit == null ? AuditConfig.defaults() : audit;
+    pricing = pricing == null ? PricingConfig.defaults() : pricing;
   }
 
   public static GatewayConfig defaults() {
     return new GatewayConfig(
-        null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public Optional<Path> policyFileIfSet() {
@@ -82,7 +85,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withDataDir(Path dataDir) {
@@ -98,7 +102,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withPolicyFile(Path policyFile) {
@@ -114,7 +119,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withAdmin(AdminConfig admin) {
@@ -130,7 +136,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withTls(TlsConfig tls) {
@@ -146,7 +153,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withIdentity(IdentityConfig identity) {
@@ -162,7 +170,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withUpstream(UpstreamConfig upstream) {
@@ -178,7 +187,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withHttp(HttpConfig http) {
@@ -194,7 +204,8 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 
   public GatewayConfig withShutdown(ShutdownConfig shutdown) {
@@ -210,6 +221,7 @@ public record GatewayConfig(
         http,
         shutdown,
         admin,
-        audit);
+        audit,
+        pricing);
   }
 }

@@ -37,6 +37,11 @@ public final class PriceTable {
             new Price("claude-3-haiku", 0.25, 1.25)));
   }
 
+  /** The entries, in the order they are matched. */
+  public List<Price> prices() {
+    return prices;
+  }
+
   public Price priceOf(String model) {
     String lower = model.toLowerCase(Locale.ROOT);
     for (Price price : prices) {

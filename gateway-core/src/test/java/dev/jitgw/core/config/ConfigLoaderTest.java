@@ -605,4 +605,39 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("flag --upstream-url");
   }
+
+  @Test
+  void aPriceTableFromTheFileReplacesTheBuiltInOneAndUnknownModelsPayTheMost() throws IOException {
+    GatewayConfig config =
+        load(
+            write(
+                """
+                pricing:
+                  models:
+                    - {prefix: claude-sonnet, input_per_million: 2.0, output_per_million: 10.0}
+                    - {prefix: in-house, input_per_million: 0.5, output_per_million: 40.0}
+                """));
+
+    var prices = config.pricing().priceTable();
+    assertThat(prices.priceOf("claude-sonnet-4-5").outputPerMillion()).isEqualTo(10.0);
+    assertThat(prices.priceOf("claude-opus-4-1").outputPerMillion())
+        .as("not listed: priced as the most expensive entry")
+        .isEqualTo(40.0);
+    assertThat(prices.worstCaseUsd("claude-sonnet-4-5", 1_000_000, 0)).isEqualTo(2.0);
+  }
+
+  @Test
+  void aNegativePriceIsRefusedNamingTheEntry() throws IOException {
+    Path file =
+        write(
+            """
+            pricing:
+              models:
+                - {prefix: claude-sonnet, input_per_million: -1, output_per_million: 10.0}
+            """);
+    assertThatThrownBy(() -> load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("config file " + file)
+        .hasMessageContaining("'claude-sonnet': input_per_million must be a number >= 0");
+  }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.error.GatewayException;
-import dev.jitgw.core.exchange.PriceTable;
 import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.identity.Identity;
@@ -131,7 +130,7 @@ final class PolicyCommand implements Runnable {
       RequestSummary request;
       try {
         request =
-            new RequestSummaryParser(PriceTable.defaults())
+            new RequestSummaryParser(CliConfig.load(null).pricing().priceTable())
                 .parse(
                     method,
                     path,
