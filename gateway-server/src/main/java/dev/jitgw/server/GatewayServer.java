@@ -35,6 +35,7 @@ import dev.jitgw.server.dataplane.DataPlane;
 import dev.jitgw.server.dataplane.DataPlaneInitializer;
 import dev.jitgw.server.dataplane.DrainEvent;
 import dev.jitgw.server.dataplane.ExchangeTracker;
+import dev.jitgw.server.metrics.GatewayMetrics;
 import dev.jitgw.server.tls.ReloadingServerTls;
 import dev.jitgw.server.upstream.TrustFiles;
 import dev.jitgw.server.upstream.UpstreamClient;
@@ -99,6 +100,7 @@ public final class GatewayServer implements AutoCloseable {
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final PolicyHolder policy;
   private RocksAuditLog auditLog;
+  private GatewayMetrics metrics;
 
   private GatewayServer(Builder builder) {
     this.config = builder.config;
@@ -147,6 +149,8 @@ public final class GatewayServer implements AutoCloseable {
         credentials = new RoutedCredentials(credentials, routes);
       }
       this.auditLog = openAuditLog(config, builder.clock);
+      this.metrics = new GatewayMetrics(config.pricing().priceTable());
+      metrics.bindAudit(auditLog, builder.clock);
       this.upstream = new UpstreamClient(config.upstream(), transport, blocking);
       SigningKeyStore signingKeys =
           SigningKeyStore.open(config.dataDir().resolve("keys"), builder.clock);
@@ -205,6 +209,7 @@ public final class GatewayServer implements AutoCloseable {
               upstream,
               tracker,
               auditLog,
+              metrics,
               builder.clock);
 
       Supplier<SslContext> tls = null;
@@ -246,7 +251,8 @@ public final class GatewayServer implements AutoCloseable {
                       revocations,
                       policy,
                       blocking,
-                      auditLog))
+                      auditLog,
+                      metrics))
               .bind(config.adminListen().toSocketAddress())
               .syncUninterruptibly()
               .channel();
@@ -398,6 +404,9 @@ public final class GatewayServer implements AutoCloseable {
     // Last: the event loops have recorded how their exchanges ended; then the final checkpoint.
     if (auditLog != null) {
       auditLog.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     blocking.shutdownNow();
     identityExecutor.shutdownNow();

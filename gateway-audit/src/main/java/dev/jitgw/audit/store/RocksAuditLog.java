@@ -117,6 +117,7 @@ public final class RocksAuditLog implements AuditLog {
   private volatile long durableSize;
   private volatile boolean healthy = true;
   private volatile boolean closed;
+  private volatile Instant lastCheckpointAt;
   // Writer-thread state.
   private byte[] lastLeaf;
   private long checkpointedSize;
@@ -475,6 +476,7 @@ public final class RocksAuditLog implements AuditLog {
         storeLock.readLock().unlock();
       }
       checkpointedSize = size;
+      lastCheckpointAt = settings.clock().instant();
     } catch (RocksDBException e) {
       log.warn("cannot write an audit checkpoint: {}", AuditStore.message(e));
     }
@@ -602,6 +604,16 @@ public final class RocksAuditLog implements AuditLog {
   @Override
   public long size() {
     return durableSize;
+  }
+
+  /** Submissions waiting for the writer (a metric: a growing queue means the disk lags). */
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  /** When this process last wrote a checkpoint; empty before its first. */
+  public Optional<Instant> lastCheckpointAt() {
+    return Optional.ofNullable(lastCheckpointAt);
   }
 
   /** For a reader: see what the writing process has written since. */

@@ -15,6 +15,7 @@ import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.token.RevocationList;
 import dev.jitgw.server.PolicyHolder;
 import dev.jitgw.server.http.ErrorResponses;
+import dev.jitgw.server.metrics.GatewayMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -50,9 +51,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final PolicyHolder policy;
   private final Executor blocking;
   private final AuditRoutes audit;
+  private final GatewayMetrics metrics;
 
   AdminHandler(Readiness readiness) {
-    this(readiness, null, null, null, null, null);
+    this(readiness, null, null, null, null, null, null);
   }
 
   AdminHandler(
@@ -61,13 +63,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       RevocationList revocations,
       PolicyHolder policy,
       Executor blocking,
-      dev.jitgw.audit.store.AuditLog auditLog) {
+      dev.jitgw.audit.store.AuditLog auditLog,
+      GatewayMetrics metrics) {
     this.readiness = requireNonNull(readiness, "readiness");
     this.authorizer = authorizer;
     this.revocations = revocations;
     this.policy = policy;
     this.blocking = blocking;
     this.audit = auditLog == null ? null : new AuditRoutes(auditLog);
+    this.metrics = metrics;
   }
 
   @Override
@@ -85,6 +89,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case "/healthz" ->
           response = get ? json(HttpResponseStatus.OK, status("ok")) : notAllowed(ctx);
       case "/readyz" -> response = get ? ready() : notAllowed(ctx);
+      case "/metrics" ->
+          response = get && metrics != null ? prometheus(metrics.scrape()) : notAllowed(ctx);
       case "/api/tokens/revoke" -> {
         if (!request.method().equals(HttpMethod.POST) || authorizer == null) {
           response = notAllowed(ctx);
@@ -287,6 +293,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return error(
           ctx, ErrorCode.BAD_REQUEST, "Body must be {\"jti\": \"...\", \"until\"?: ISO-8601}.");
     }
+  }
+
+  /** {@code GET /metrics}: the Prometheus text format, version 0.0.4. */
+  private static FullHttpResponse prometheus(String text) {
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
+    response
+        .headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    return response;
   }
 
   private FullHttpResponse ready() {

@@ -18,7 +18,7 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
   private final ChannelGroup channels;
 
   public AdminInitializer(Readiness readiness, ChannelGroup channels) {
-    this(readiness, channels, null, null, null, null, null);
+    this(readiness, channels, null, null, null, null, null, null);
   }
 
   public AdminInitializer(
@@ -28,7 +28,8 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
       dev.jitgw.policy.token.RevocationList revocations,
       dev.jitgw.server.PolicyHolder policy,
       java.util.concurrent.Executor blocking,
-      dev.jitgw.audit.store.AuditLog auditLog) {
+      dev.jitgw.audit.store.AuditLog auditLog,
+      dev.jitgw.server.metrics.GatewayMetrics metrics) {
     this.routes =
         new AdminHandler(
             requireNonNull(readiness, "readiness"),
@@ -36,7 +37,8 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
             revocations,
             policy,
             blocking,
-            auditLog);
+            auditLog,
+            metrics);
     this.channels = requireNonNull(channels, "channels");
   }
 

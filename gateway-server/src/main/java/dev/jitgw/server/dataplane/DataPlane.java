@@ -6,6 +6,7 @@ import dev.jitgw.audit.store.AuditLog;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.server.metrics.GatewayMetrics;
 import dev.jitgw.server.upstream.UpstreamClient;
 import java.time.Clock;
 import java.util.List;
@@ -27,6 +28,7 @@ public record DataPlane(
     UpstreamClient upstream,
     ExchangeTracker tracker,
     AuditLog audit,
+    GatewayMetrics metrics,
     Clock clock) {
 
   public DataPlane {
@@ -37,6 +39,7 @@ public record DataPlane(
     requireNonNull(upstream, "upstream");
     requireNonNull(tracker, "tracker");
     requireNonNull(audit, "audit");
+    requireNonNull(metrics, "metrics");
     requireNonNull(clock, "clock");
   }
 }

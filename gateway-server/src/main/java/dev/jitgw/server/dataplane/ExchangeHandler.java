@@ -6,6 +6,7 @@ import dev.jitgw.audit.record.ExchangeRecorder;
 import dev.jitgw.core.config.Durations;
 import dev.jitgw.core.config.UpstreamConfig;
 import dev.jitgw.core.credential.UpstreamAuth;
+import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.error.ErrorCode;
 import dev.jitgw.core.error.GatewayError;
 import dev.jitgw.core.error.GatewayException;
@@ -20,6 +21,7 @@ import dev.jitgw.policy.limits.UsageAccumulator;
 import dev.jitgw.server.http.ErrorResponses;
 import dev.jitgw.server.http.ProxyHeaders;
 import dev.jitgw.server.http.UpstreamUrlRewriter;
+import dev.jitgw.server.metrics.GatewayMetrics;
 import dev.jitgw.server.upstream.UpstreamConnection;
 import dev.jitgw.server.upstream.UpstreamResponseListener;
 import io.netty.buffer.ByteBuf;
@@ -114,6 +116,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private Exchange exchange;
   private ExchangeRecorder recorder;
   private UsageAccumulator usage;
+  private long processingNanos;
+  private long forwardNanos;
   private boolean forwarded;
   private CompositeByteBuf body;
   private boolean keepAlive;
@@ -345,6 +349,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       body = null;
       bodyExpected = false;
       state = State.PROCESSING;
+      processingNanos = System.nanoTime();
       if (local != null) {
         runLocal(local);
       } else {
@@ -523,30 +528,33 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
    */
   private void recordThenForward() {
     Exchange current = exchange;
+    long start = System.nanoTime();
     recordRequest()
         .whenComplete(
-            (seq, error) ->
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          if (exchange != current || state != State.PROCESSING) {
-                            return;
-                          }
-                          if (error == null) {
-                            forward();
-                            return;
-                          }
-                          log.warn(
-                              "{}: not forwarded, the audit log failed: {}",
-                              current.id(),
-                              error.toString());
-                          respondError(
-                              GatewayError.of(
-                                  ErrorCode.AUDIT_UNAVAILABLE,
-                                  "The audit log cannot record this request, so it was not sent;"
-                                      + " retry later."),
-                              !keepAlive);
-                        }));
+            (seq, error) -> {
+              dataPlane.metrics().auditRequestRecord(System.nanoTime() - start);
+              ctx.executor()
+                  .execute(
+                      () -> {
+                        if (exchange != current || state != State.PROCESSING) {
+                          return;
+                        }
+                        if (error == null) {
+                          forward();
+                          return;
+                        }
+                        log.warn(
+                            "{}: not forwarded, the audit log failed: {}",
+                            current.id(),
+                            error.toString());
+                        respondError(
+                            GatewayError.of(
+                                ErrorCode.AUDIT_UNAVAILABLE,
+                                "The audit log cannot record this request, so it was not sent;"
+                                    + " retry later."),
+                            !keepAlive);
+                      });
+            });
   }
 
   private CompletableFuture<Long> recordRequest() {
@@ -565,6 +573,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   private void forward() {
     state = State.FORWARDING;
+    dataPlane.metrics().gatewayAdded(System.nanoTime() - processingNanos);
     Exchange current = exchange;
     dataPlane
         .upstream()
@@ -605,6 +614,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     UpstreamConfig config = dataPlane.upstream().config();
     upstream = connection;
     forwarded = true;
+    forwardNanos = System.nanoTime();
     connection.bind(this);
     ByteBuf payload = current.body().map(ByteBuf::retainedDuplicate).orElse(Unpooled.EMPTY_BUFFER);
     HttpMethod method = HttpMethod.valueOf(current.method());
@@ -688,6 +698,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     cancelHeadTimeout();
+    dataPlane.metrics().upstreamHead(System.nanoTime() - forwardNanos);
     state = State.RESPONDING;
     status = head.status().code();
     HttpHeaders headers = ProxyHeaders.downstreamResponse(head.headers(), exchange.id());
@@ -1057,6 +1068,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (recorder.recorded()) {
       recordEnd(outcome, used.map(ExchangeHandler::usageFields).orElse(null));
     }
+    countExchange(ended, outcome, used);
     closeUpstream();
     cancelHeadTimeout();
     heldHead = null;
@@ -1112,6 +1124,31 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     } else {
       reservation.keepWorstCase();
     }
+  }
+
+  private void countExchange(Exchange ended, String outcome, Optional<Usage> used) {
+    GatewayMetrics metrics = dataPlane.metrics();
+    String decision =
+        ended
+            .decision()
+            .map(
+                d ->
+                    d instanceof Decision.Allow
+                        ? "allow"
+                        : d instanceof Decision.Deny ? "deny" : "hold")
+            .orElse("none");
+    metrics.exchange(
+        pathOf(ended.uri()),
+        decision,
+        status,
+        ended.summary().map(s -> s.model()).orElse(null),
+        outcome.startsWith("error:") ? "error" : outcome);
+    used.ifPresent(
+        u ->
+            metrics.tokens(
+                ended.identity().map(i -> i.groups()).orElse(List.of()),
+                u.inputTokens() + u.cacheCreationInputTokens() + u.cacheReadInputTokens(),
+                u.outputTokens()));
   }
 
   private static Map<String, Long> usageFields(Usage usage) {

@@ -85,6 +85,8 @@ class ExchangeHandlerTest {
             upstream,
             new ExchangeTracker(),
             auditLog(),
+            new dev.jitgw.server.metrics.GatewayMetrics(
+                dev.jitgw.core.exchange.PriceTable.defaults()),
             Clock.systemUTC());
     return new EmbeddedChannel(new ExchangeHandler(dataPlane));
   }

@@ -1,0 +1,171 @@
+package dev.jitgw.server.metrics;
+
+import dev.jitgw.audit.store.RocksAuditLog;
+import dev.jitgw.core.exchange.PriceTable;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's Prometheus metrics (Micrometer), served at {@code GET /metrics} on the admin
+ * listener. Labels are bounded: routes are a fixed set, models are reduced to the price table's
+ * families ({@code other} for the rest), statuses are HTTP codes, groups come from the issuers.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final List<PriceTable.Price> families;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final Timer upstreamHead;
+  private final Timer gatewayAdded;
+  private final Timer auditRequestRecord;
+
+  public GatewayMetrics(PriceTable prices) {
+    this.families = prices.prices();
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    this.upstreamHead =
+        Timer.builder("jitgw.upstream.response.head")
+            .description("From the request sent upstream to the response head (time to first byte)")
+            .publishPercentileHistogram()
+            .register(registry);
+    this.gatewayAdded =
+        Timer.builder("jitgw.gateway.added")
+            .description(
+                "From the request read whole to the request sent upstream: policy, limits,"
+                    + " credential and the durable audit record")
+            .publishPercentileHistogram()
+            .register(registry);
+    this.auditRequestRecord =
+        Timer.builder("jitgw.audit.request.record")
+            .description("Wait for the durable request record (group-committed fsync)")
+            .publishPercentileHistogram()
+            .register(registry);
+  }
+
+  /** Gauges over the audit log: records, health, writer queue, checkpoint age. */
+  public void bindAudit(RocksAuditLog auditLog, Clock clock) {
+    Gauge.builder("jitgw.audit.tree.size", auditLog, RocksAuditLog::size)
+        .description("Durable records in the audit log")
+        .register(registry);
+    Gauge.builder("jitgw.audit.healthy", auditLog, log -> log.healthy() ? 1 : 0)
+        .description("1 while the audit log accepts writes")
+        .register(registry);
+    Gauge.builder("jitgw.audit.queue.depth", auditLog, RocksAuditLog::queueDepth)
+        .description("Submissions waiting for the audit writer")
+        .register(registry);
+    Gauge.builder(
+            "jitgw.audit.checkpoint.age",
+            auditLog,
+            log ->
+                log.lastCheckpointAt()
+                    .map(at -> Duration.between(at, clock.instant()).toMillis() / 1000.0)
+                    .orElse(Double.NaN))
+        .description("Seconds since this process last signed a checkpoint")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  /** One exchange ended. */
+  public void exchange(String path, String decision, int status, String model, String outcome) {
+    Counter.builder("jitgw.requests")
+        .description("Exchanges by route, policy decision, status, model family and outcome")
+        .tag("route", route(path))
+        .tag("decision", decision)
+        .tag("status", Integer.toString(status))
+        .tag("model", family(model))
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  public void upstreamHead(long nanos) {
+    upstreamHead.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void gatewayAdded(long nanos) {
+    gatewayAdded.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void auditRequestRecord(long nanos) {
+    auditRequestRecord.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Tokens the upstream reported, by direction and the identity's groups. */
+  public void tokens(List<String> groups, long input, long output) {
+    for (String group : groups.isEmpty() ? List.of("none") : groups) {
+      Counter.builder("jitgw.tokens")
+          .description("Tokens the upstream reported, by direction and identity group")
+          .tag("direction", "in")
+          .tag("group", group)
+          .register(registry)
+          .increment(input);
+      Counter.builder("jitgw.tokens")
+          .tag("direction", "out")
+          .tag("group", group)
+          .register(registry)
+          .increment(output);
+    }
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  static String route(String path) {
+    String p = path.toLowerCase(Locale.ROOT);
+    int query = p.indexOf('?');
+    if (query >= 0) {
+      p = p.substring(0, query);
+    }
+    if (p.equals("/v1/messages")) {
+      return "messages";
+    }
+    if (p.equals("/v1/messages/count_tokens")) {
+      return "count_tokens";
+    }
+    if (p.startsWith("/v1/messages/batches")) {
+      return "batches";
+    }
+    if (p.startsWith("/v1/models")) {
+      return "models";
+    }
+    if (p.startsWith("/v1/oauth/")) {
+      return "token";
+    }
+    return "other";
+  }
+
+  private String family(String model) {
+    if (model == null || model.isEmpty()) {
+      return "none";
+    }
+    String lower = model.toLowerCase(Locale.ROOT);
+    for (PriceTable.Price price : families) {
+      if (lower.startsWith(price.modelPrefix())) {
+        return price.modelPrefix();
+      }
+    }
+    return "other";
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}

@@ -1,0 +1,53 @@
+package dev.jitgw.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.anthropic.models.messages.MessageCreateParams;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@code GET /metrics} on the admin listener: Prometheus text, no authentication. */
+class MetricsTest {
+  @RegisterExtension final GatewayHarness harness = new GatewayHarness();
+
+  private String scrape() throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(harness.adminUrl() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+    return response.body();
+  }
+
+  @Test
+  void exchangesTokensUpstreamLatencyAndTheAuditLogAreCounted() throws Exception {
+    harness
+        .sdk()
+        .messages()
+        .create(
+            MessageCreateParams.builder()
+                .model("claude-sonnet-4-5")
+                .maxTokens(16)
+                .addUserMessage("hi")
+                .build());
+
+    String metrics = scrape();
+
+    assertThat(metrics)
+        .containsPattern(
+            "jitgw_requests_total\\{decision=\"allow\",model=\"claude-sonnet\",outcome=\"complete\","
+                + "route=\"messages\",status=\"200\"} 1\\.0")
+        .containsPattern("jitgw_tokens_total\\{direction=\"out\",group=\"[^\"]+\"} 6\\.0")
+        .containsPattern("jitgw_upstream_response_head_seconds_count 1")
+        .containsPattern("jitgw_audit_request_record_seconds_count 1")
+        .containsPattern("jitgw_audit_healthy 1\\.0")
+        .containsPattern("jitgw_audit_tree_size [1-9]")
+        .contains("jvm_memory_used_bytes");
+  }
+}
