@@ -1076,16 +1076,21 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     ended.release();
     dataPlane.tracker().end();
     if (exchangeLog.isInfoEnabled()) {
+      // One line per exchange, as key-value pairs (fields of their own in JSON logs); never a
+      // token, key or body.
       long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - ended.startNanos());
-      exchangeLog.info(
-          "exchange={} subject={} method={} path={} status={} outcome={} duration_ms={}",
-          ended.id(),
-          ended.identity().map(identity -> identity.subject()).orElse("-"),
-          ended.method(),
-          pathOf(ended.uri()),
-          status,
-          outcome,
-          micros / 1000.0);
+      exchangeLog
+          .atInfo()
+          .setMessage("exchange")
+          .addKeyValue("exchange_id", ended.id())
+          .addKeyValue("subject", ended.identity().map(identity -> identity.subject()).orElse("-"))
+          .addKeyValue("method", ended.method())
+          .addKeyValue("path", pathOf(ended.uri()))
+          .addKeyValue("rule", ended.decision().flatMap(Decision::rule).orElse("-"))
+          .addKeyValue("status", status)
+          .addKeyValue("outcome", outcome)
+          .addKeyValue("duration_ms", micros / 1000.0)
+          .log();
     }
   }
 
