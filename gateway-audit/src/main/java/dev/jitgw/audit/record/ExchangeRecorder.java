@@ -36,6 +36,15 @@ public final class ExchangeRecorder {
   /** Raw bytes per body part / piece slice; their record stays well under the 64 KiB cap. */
   static final int PART_BYTES = 32 * 1024;
 
+  /** The request record's share for headers, groups and the path, so it stays under 64 KiB. */
+  static final int MAX_HEADER_CHARS = 24 * 1024;
+
+  static final int MAX_GROUP_CHARS = 8 * 1024;
+  static final int MAX_PATH_CHARS = 16 * 1024;
+
+  /** What a piece costs in its record beyond its data: {@code {"offset_ms":N,"data":""},}. */
+  private static final int PIECE_OVERHEAD = 48;
+
   /** A chunk record holds pieces of at most this many bytes together... */
   static final int CHUNK_BATCH_BYTES = 16 * 1024;
 
@@ -54,6 +63,7 @@ public final class ExchangeRecorder {
   private int chunkPart;
   private long receivedBytes;
   private boolean recorded;
+  private volatile Throwable requestFailure;
   private volatile Throwable failure;
 
   private record Piece(long offsetMillis, byte[] data) {}
@@ -83,12 +93,39 @@ public final class ExchangeRecorder {
     if (identity != null) {
       who.put("sub", identity.subject()).put("iss", identity.issuer());
       ArrayNode groups = who.putArray("groups");
-      identity.groups().forEach(groups::add);
+      int groupBudget = MAX_GROUP_CHARS;
+      for (String group : identity.groups()) {
+        groupBudget -= group.length() + 3;
+        if (groupBudget < 0) {
+          who.put("groups_omitted", identity.groups().size() - groups.size());
+          break;
+        }
+        groups.add(group);
+      }
       identity.purpose().ifPresent(purpose -> who.put("purpose", purpose));
     }
-    fields.put("method", method).put("path", uri);
+    fields.put("method", method);
+    if (uri.length() > MAX_PATH_CHARS) {
+      // Only with a raised http.max_uri_length; the record must stay under its cap.
+      fields.put("path", uri.substring(0, MAX_PATH_CHARS)).put("path_length", uri.length());
+    } else {
+      fields.put("path", uri);
+    }
     ObjectNode headerFields = fields.putObject("headers");
-    headers.forEach(headerFields::put);
+    int budget = MAX_HEADER_CHARS;
+    int omitted = 0;
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      int cost = header.getKey().length() + header.getValue().length() + 6;
+      if (cost > budget) {
+        omitted++;
+        continue;
+      }
+      budget -= cost;
+      headerFields.put(header.getKey(), header.getValue());
+    }
+    if (omitted > 0) {
+      fields.put("headers_omitted", omitted);
+    }
     if (summary != null && !summary.model().isEmpty()) {
       fields.put("model", summary.model());
       fields.put("stream", summary.stream());
@@ -116,12 +153,23 @@ public final class ExchangeRecorder {
       records.add(decisionRecord(decision, policyVersion));
     }
     recorded = true;
-    return auditLog.append(records);
+    CompletableFuture<Long> durable = auditLog.append(records);
+    // Without its request record an exchange's later records would be orphans: they are skipped.
+    durable.whenComplete(
+        (seq, error) -> {
+          if (error != null) {
+            requestFailure = error;
+          }
+        });
+    return durable;
   }
 
-  /** Whether {@link #request} was called: only then do the later records belong in the log. */
+  /**
+   * Whether {@link #request} was called and has not failed: only then do the later records belong
+   * in the log.
+   */
   public boolean recorded() {
-    return recorded;
+    return recorded && requestFailure == null;
   }
 
   private AuditRecord decisionRecord(Decision decision, String policyVersion) {
@@ -183,14 +231,14 @@ public final class ExchangeRecorder {
       int to = Math.min(end, from + CHUNK_BATCH_BYTES);
       to = to == end ? end : Math.max(from + 1, RecordedBytes.charBoundary(all, from, to));
       // A record holds at most CHUNK_BATCH_BYTES raw bytes, so it stays far below the cap.
-      if (batchBytes + (to - from) > CHUNK_BATCH_BYTES) {
+      if (batchBytes + (to - from) + PIECE_OVERHEAD > CHUNK_BATCH_BYTES) {
         flushChunk();
       }
       if (batch.isEmpty()) {
         batchStartNanos = now;
       }
       batch.add(new Piece(pieceOffset, java.util.Arrays.copyOfRange(all, from, to)));
-      batchBytes += to - from;
+      batchBytes += to - from + PIECE_OVERHEAD;
       from = to;
     }
   }
@@ -212,6 +260,11 @@ public final class ExchangeRecorder {
    * @param error why, for {@code aborted} and {@code error}, or {@code null}
    */
   public void end(String outcome, int status, Map<String, Long> usage, String error) {
+    if (failure != null) {
+      // Pieces after the failure were not recorded: the end says why the log is short.
+      outcome = "error";
+      error = "audit_unavailable: the audit log failed during the response";
+    }
     if (carry.length > 0) {
       if (batch.isEmpty()) {
         batchStartNanos = System.nanoTime();
@@ -283,6 +336,11 @@ public final class ExchangeRecorder {
   }
 
   private void appendLater(AuditRecord record) {
+    if (requestFailure != null
+        || (failure != null && !record.type().equals(AuditRecord.RESPONSE_END))) {
+      // No orphans, and no gaps: after a failure only the end is still written.
+      return;
+    }
     auditLog
         .append(record)
         .whenComplete(

@@ -190,7 +190,11 @@ public final class AuditStore implements AutoCloseable {
     requireOpen();
     try (RocksIterator it = db.newIterator(family)) {
       it.seekToLast();
-      return it.isValid() ? it.key() : null;
+      if (it.isValid()) {
+        return it.key();
+      }
+      checkStatus(it); // "empty" only when no I/O error ended the scan
+      return null;
     }
   }
 
@@ -212,6 +216,19 @@ public final class AuditStore implements AutoCloseable {
     syncWrites.close();
     dbOptions.close();
     cfOptions.close();
+  }
+
+  /**
+   * An iterator that stops being valid has either reached the end or met an error; this tells them
+   * apart, so a failed read never passes for an empty range.
+   */
+  static void checkStatus(RocksIterator it) {
+    try {
+      it.status();
+    } catch (RocksDBException e) {
+      throw new java.io.UncheckedIOException(
+          new IOException("cannot read the audit store: " + message(e), e));
+    }
   }
 
   static String message(Exception e) {

@@ -122,7 +122,7 @@ public final class RocksAuditLog implements AuditLog {
   private byte[] lastLeaf;
   private long checkpointedSize;
   private long lastCheckpointNanos;
-  private long lastProbeNanos;
+  private long nextProbeNanos;
   private boolean treeStale;
 
   private RocksAuditLog(
@@ -158,7 +158,12 @@ public final class RocksAuditLog implements AuditLog {
       throw e;
     }
     auditLog.writer.start();
-    auditLog.closeCutShortExchanges();
+    try {
+      auditLog.closeCutShortExchanges();
+    } catch (IOException | RuntimeException e) {
+      auditLog.close();
+      throw e;
+    }
     return auditLog;
   }
 
@@ -175,7 +180,10 @@ public final class RocksAuditLog implements AuditLog {
         CheckpointKeyFile.loadOrCreate(settings.keyDirectory(), settings.origin());
     AuditStore store = AuditStore.openSecondary(settings.storeDirectory(), scratch);
     try {
-      return new RocksAuditLog(settings, store, key.signer(), key.verifier(), true);
+      RocksAuditLog reader = new RocksAuditLog(settings, store, key.signer(), key.verifier(), true);
+      // Never sign a fresh checkpoint over a store that was rolled back or edited.
+      reader.checkAgainstLastCheckpoint();
+      return reader;
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
@@ -318,12 +326,17 @@ public final class RocksAuditLog implements AuditLog {
       if (healthy) {
         log.error("audit write failed; requests are refused until the store recovers: {}", why);
       }
+      if (healthy) {
+        // Probe on a schedule of its own: later failed writes must not push it back, or steady
+        // traffic would keep the store from ever being reopened.
+        nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
+      }
       healthy = false;
-      lastProbeNanos = System.nanoTime();
       rewind(startSize, startLeaf);
       AuditUnavailableException failure =
           new AuditUnavailableException("the audit log cannot write: " + why, e);
-      accepted.forEach(s -> s.done.completeExceptionally(failure));
+      // Every submission of the group, not only those already encoded: none of them is written.
+      submissions.forEach(s -> s.done.completeExceptionally(failure));
       return;
     }
     nodes.committed();
@@ -409,10 +422,10 @@ public final class RocksAuditLog implements AuditLog {
 
   private void probe() {
     long now = System.nanoTime();
-    if (now - lastProbeNanos < PROBE_INTERVAL_NANOS) {
+    if (now - nextProbeNanos < 0) {
       return;
     }
-    lastProbeNanos = now;
+    nextProbeNanos = now + PROBE_INTERVAL_NANOS;
     try {
       if (treeStale) {
         reopen();
@@ -439,19 +452,36 @@ public final class RocksAuditLog implements AuditLog {
     }
   }
 
+  /**
+   * Closes and reopens the store, then the tree at the size the store holds. Until this succeeds
+   * whole, nothing is written ({@code treeStale}). The store may hold more records than were
+   * acknowledged (a write reported failed after its WAL bytes reached the disk): they are adopted,
+   * never overwritten. Fewer than acknowledged means records were lost: the log stays stale.
+   */
   private void reopen() throws IOException {
     storeLock.writeLock().lock();
     try {
+      treeStale = true;
       store.close();
       store = AuditStore.open(settings.storeDirectory());
       nodes = new StoredNodes(store);
       long size = lastSeq(store) + 1;
-      if (size != durableSize) {
+      if (size < durableSize) {
         throw new IOException(
-            "the reopened audit store has " + size + " records, expected " + durableSize);
+            "the reopened audit store has "
+                + size
+                + " records but "
+                + durableSize
+                + " were acknowledged; refusing to write");
+      }
+      if (size > durableSize) {
+        log.warn(
+            "the reopened audit store holds {} record(s) whose write was reported failed; kept",
+            size - durableSize);
       }
       tree = MerkleTree.open(nodes, size);
       lastLeaf = size == 0 ? null : nodes.get(0, size - 1);
+      durableSize = size;
       treeStale = false;
     } finally {
       storeLock.writeLock().unlock();
@@ -644,6 +674,7 @@ public final class RocksAuditLog implements AuditLog {
         sink.accept(it.value());
       }
       if (expected < end) {
+        AuditStore.checkStatus(it);
         throw new IOException("audit record " + expected + " is missing");
       }
     } finally {
@@ -667,6 +698,7 @@ public final class RocksAuditLog implements AuditLog {
           records.add(read(store.records(), Keys.seq(seq)));
         }
       }
+      AuditStore.checkStatus(it);
     } finally {
       storeLock.readLock().unlock();
     }
@@ -715,7 +747,12 @@ public final class RocksAuditLog implements AuditLog {
     if (size < 0 || size > durableSize) {
       throw new IllegalArgumentException("size: " + size + " (expected: 0 to " + durableSize + ")");
     }
-    return sign(size);
+    storeLock.readLock().lock();
+    try {
+      return sign(size);
+    } finally {
+      storeLock.readLock().unlock();
+    }
   }
 
   @Override
@@ -733,7 +770,12 @@ public final class RocksAuditLog implements AuditLog {
 
   @Override
   public List<byte[]> compactRange(long size) {
-    return MerkleTree.compactRange(tree, size);
+    storeLock.readLock().lock();
+    try {
+      return MerkleTree.compactRange(tree, size);
+    } finally {
+      storeLock.readLock().unlock();
+    }
   }
 
   @Override
@@ -781,8 +823,13 @@ public final class RocksAuditLog implements AuditLog {
   }
 
   /** The current store, so tests can make it fail as a store in its error state does. */
-  AuditStore storeForTesting() {
-    return store;
+  void closeStoreForTesting() {
+    storeLock.writeLock().lock();
+    try {
+      store.close();
+    } finally {
+      storeLock.writeLock().unlock();
+    }
   }
 
   @Override

@@ -184,4 +184,21 @@ class ExchangeRecorderTest {
     assertThat(received(records)).isEqualTo(gzip);
     assertThat(records.get(records.size() - 1).get("error").asText()).isEqualTo("the caller left");
   }
+
+  @Test
+  void headersThatWouldPushTheRequestRecordOverItsCapAreCountedNotRecorded() throws Exception {
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put("anthropic-version", "2023-06-01");
+    for (int i = 0; i < 10; i++) {
+      headers.put("x-big-" + i, "v".repeat(8_000));
+    }
+    ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX5", System.nanoTime());
+
+    recorder.request(ALICE, "POST", "/v1/messages", headers, new byte[0], null, null, null).join();
+
+    JsonNode request = records().get(0);
+    assertThat(request.get("headers").has("anthropic-version")).isTrue();
+    assertThat(request.get("headers_omitted").asInt()).isEqualTo(7); // 3 of 8 KB fit in 24 KiB
+    assertThat(recorder.recorded()).isTrue();
+  }
 }

@@ -9,6 +9,6 @@ public final class AuditFaults {
    * it (about a second later).
    */
   public static void breakStore(RocksAuditLog log) {
-    log.storeForTesting().close();
+    log.closeStoreForTesting();
   }
 }

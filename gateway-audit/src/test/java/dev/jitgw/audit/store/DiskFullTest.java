@@ -95,8 +95,25 @@ class DiskFullTest {
     assertThatThrownBy(() -> log.append(record(-1)).join())
         .hasCauseInstanceOf(AuditUnavailableException.class);
 
+    // Space returns while callers keep trying: the probe must not be starved by their failures.
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread traffic =
+        new Thread(
+            () -> {
+              while (!stop.get() && !log.healthy()) {
+                log.append(record(-2)).exceptionally(e -> -1L).join();
+              }
+            });
+    traffic.start();
     Files.delete(filler);
-    await().atMost(Duration.ofSeconds(30)).until(log::healthy);
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(log::healthy);
+    } finally {
+      stop.set(true);
+      traffic.join();
+    }
+    acknowledged = log.size(); // the traffic thread's appends that landed after recovery
     long next = log.append(record(9_999)).join();
     assertThat(next).isEqualTo(acknowledged);
 

@@ -319,7 +319,7 @@ class RocksAuditLogTest {
   void aFailedWriteFailsItsCallersMarksTheLogUnhealthyAndItRecovers() throws Exception {
     RocksAuditLog log = open();
     log.append(request("01A", "alice")).join();
-    log.storeForTesting().close(); // every write now fails, as a store in its error state does
+    log.closeStoreForTesting(); // every write now fails, as a store in its error state does
 
     assertThatThrownBy(() -> log.append(end("01A")).join())
         .hasCauseInstanceOf(AuditUnavailableException.class);
@@ -368,5 +368,64 @@ class RocksAuditLogTest {
     log.close();
     assertThatThrownBy(() -> log.append(end("01A")).join())
         .hasCauseInstanceOf(AuditUnavailableException.class);
+  }
+
+  @Test
+  void everySubmissionCompletesWhenTheStoreFailsUnderABurst() throws Exception {
+    RocksAuditLog log = open();
+    log.append(request("01A", "alice")).join();
+    log.closeStoreForTesting();
+    List<CompletableFuture<Long>> burst = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      burst.add(log.append(request("B" + i, "alice")));
+    }
+    // none may hang: each one is either written (after the probe reopened the store) or failed
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> burst.stream().allMatch(CompletableFuture::isDone));
+    long written = burst.stream().filter(f -> !f.isCompletedExceptionally()).count();
+    assertThat(log.size()).isEqualTo(1 + written);
+  }
+
+  @Test
+  void checkpointsReadWhileTheStoreIsClosedAndReopenedFailCleanlyOrSucceed() throws Exception {
+    RocksAuditLog log = open();
+    for (int i = 0; i < 64; i++) {
+      log.append(request("X" + i, "alice")).join();
+    }
+    java.util.concurrent.atomic.AtomicReference<Throwable> unexpected =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    List<Thread> readers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread reader =
+          new Thread(
+              () -> {
+                java.util.Random random = new java.util.Random();
+                while (!stop.get()) {
+                  try {
+                    log.checkpoint(1 + random.nextInt(63));
+                    log.compactRange(random.nextInt(64));
+                  } catch (IllegalStateException closed) {
+                    // the store is closed at this instant: refused, not crashed
+                  } catch (Throwable e) {
+                    unexpected.compareAndSet(null, e);
+                  }
+                }
+              });
+      reader.start();
+      readers.add(reader);
+    }
+    for (int round = 0; round < 3; round++) {
+      log.closeStoreForTesting();
+      log.append(end("X0")).exceptionally(e -> -1L).join(); // fails, and the probe reopens
+      await().atMost(Duration.ofSeconds(10)).until(log::healthy);
+    }
+    stop.set(true);
+    for (Thread reader : readers) {
+      reader.join();
+    }
+    assertThat(unexpected.get()).isNull();
   }
 }

@@ -193,7 +193,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     } else {
       return false;
     }
-    if (!get) {
+    boolean streamed = path.equals("/api/audit/export");
+    if (!get || (streamed && request.method().equals(HttpMethod.HEAD))) {
       send(ctx, notAllowed(ctx), keepAlive);
       return true;
     }

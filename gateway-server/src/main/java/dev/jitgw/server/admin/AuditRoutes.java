@@ -25,9 +25,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,6 +41,7 @@ final class AuditRoutes {
   private static final int DEFAULT_LIMIT = 50;
   private static final int MAX_LIMIT = 500;
   private static final int EXPORT_CHUNK_BYTES = 256 * 1024;
+  private static final int EXPORT_BATCH = 512;
 
   private final AuditLog auditLog;
 
@@ -169,33 +170,27 @@ final class AuditRoutes {
     HttpUtil.setTransferEncodingChunked(head, true);
     HttpUtil.setKeepAlive(head, keepAlive);
     ctx.writeAndFlush(head);
-    ByteBuf[] chunk = {ctx.alloc().buffer(EXPORT_CHUNK_BYTES)};
+    // Records are read in batches and written with no store lock held, so a slow client never
+    // holds up the writer.
     try {
-      auditLog.forEachRecord(
-          from,
-          to + 1,
-          record -> {
-            chunk[0].writeBytes(record).writeByte('\n');
-            if (chunk[0].readableBytes() >= EXPORT_CHUNK_BYTES) {
-              ByteBuf full = chunk[0];
-              chunk[0] = null;
-              if (!ctx.writeAndFlush(new DefaultHttpContent(full))
-                  .awaitUninterruptibly()
-                  .isSuccess()) {
-                throw new UncheckedIOException(new IOException("the admin client left"));
-              }
-              chunk[0] = ctx.alloc().buffer(EXPORT_CHUNK_BYTES);
-            }
-          });
-    } catch (IOException | RuntimeException e) {
-      if (chunk[0] != null) {
-        chunk[0].release();
+      for (long next = from; next <= to; ) {
+        long end = Math.min(to + 1, next + EXPORT_BATCH);
+        List<byte[]> batch = new ArrayList<>();
+        auditLog.forEachRecord(next, end, batch::add);
+        ByteBuf chunk = ctx.alloc().buffer(EXPORT_CHUNK_BYTES);
+        for (byte[] record : batch) {
+          chunk.writeBytes(record).writeByte('\n');
+        }
+        if (!ctx.writeAndFlush(new DefaultHttpContent(chunk)).awaitUninterruptibly().isSuccess()) {
+          throw new IOException("the admin client left");
+        }
+        next = end;
       }
+    } catch (IOException | RuntimeException e) {
       // The head is out: cut the connection so the client sees an incomplete export.
       ctx.close();
       throw e;
     }
-    ctx.writeAndFlush(new DefaultHttpContent(chunk[0]));
     var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     if (!keepAlive) {
       last.addListener(io.netty.channel.ChannelFutureListener.CLOSE);

@@ -26,7 +26,12 @@ final class CliConfig {
               environment,
               Map.of());
     } catch (ConfigException e) {
-      // A config that serve would refuse (no issuer, say) still names the data directory.
+      // A config that serve would refuse (no issuer, say) still names the data directory; say
+      // that the rest of it was not read.
+      System.err.println(
+          "jitgw: the configuration could not be read ("
+              + e.getMessage()
+              + "); using the defaults and JITGW_DATA_DIR");
       config = GatewayConfig.defaults();
       String dataDir = environment.get("JITGW_DATA_DIR");
       if (dataDir != null && !dataDir.isBlank()) {

@@ -119,6 +119,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private long processingNanos;
   private long forwardNanos;
   private boolean forwarded;
+  private int upstreamStatus;
   private CompositeByteBuf body;
   private boolean keepAlive;
   private boolean expectContinue;
@@ -699,6 +700,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     cancelHeadTimeout();
     dataPlane.metrics().upstreamHead(System.nanoTime() - forwardNanos);
+    upstreamStatus = head.status().code();
     state = State.RESPONDING;
     status = head.status().code();
     HttpHeaders headers = ProxyHeaders.downstreamResponse(head.headers(), exchange.id());
@@ -1015,6 +1017,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     recorder = new ExchangeRecorder(dataPlane.audit(), exchange.id(), exchange.startNanos());
     usage = null;
     forwarded = false;
+    upstreamStatus = 0;
     local = null;
     status = 0;
     streaming = false;
@@ -1113,16 +1116,17 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   /**
    * Settles the exchange's limits reservation once (architecture step 14): to the usage the
    * upstream reported; at its worst case when a successful response ended without reporting it (the
-   * tokens may have been spent); released when nothing was spent (never forwarded, or the upstream
-   * refused).
+   * tokens may have been spent) or when it was forwarded and no head came back (the caller left, a
+   * timeout: the upstream may still bill it); released only when nothing can have been spent (never
+   * forwarded, or the upstream refused it).
    */
   private void settleLimits(Exchange ended, Optional<Usage> used) {
     Reservation reservation = ended.attr(LimitStage.RESERVATION).getAndSet(null);
     if (reservation == null) {
       return;
     }
-    boolean spent = forwarded && status >= 200 && status < 300;
-    if (!spent) {
+    boolean refused = upstreamStatus != 0 && (upstreamStatus < 200 || upstreamStatus >= 300);
+    if (!forwarded || refused) {
       reservation.release();
     } else if (usage != null && usage.isComplete() && used.isPresent()) {
       reservation.settle(used.get());
