@@ -330,4 +330,31 @@ class ProxyHeadersTest {
 
     assertThat(out.getAll("jitgw-exchange-id")).containsExactly(EXCHANGE_ID);
   }
+
+  @Test
+  void traceContextIsPassedUpstreamUnchanged() {
+    HttpHeaders caller = callerRequest();
+    caller.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    caller.set("tracestate", "vendor=opaque");
+    HttpHeaders out = ProxyHeaders.upstreamRequest(caller, AUTHORITY, API_KEY, 42);
+    assertThat(out.get("traceparent"))
+        .isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    assertThat(out.get("tracestate")).isEqualTo("vendor=opaque");
+  }
+
+  @Test
+  void theAuditedHeadersLeaveOutCredentialsCookiesAndHopByHopAndJoinRepeats() {
+    HttpHeaders caller = callerRequest();
+    caller.set("authorization", "Bearer secret");
+    caller.set("x-api-key", "sk-ant-secret");
+    caller.set("cookie", "a=b");
+    caller.set("connection", "keep-alive, x-hop");
+    caller.set("x-hop", "1");
+    caller.add("x-multi", "one");
+    caller.add("x-multi", "two");
+    var audited = ProxyHeaders.auditable(caller);
+    assertThat(audited)
+        .doesNotContainKeys("authorization", "x-api-key", "cookie", "connection", "x-hop")
+        .containsEntry("x-multi", "one, two");
+  }
 }
