@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -253,9 +254,7 @@ final class ApprovalJson {
   }
 
   private static String describe(JsonNode value) {
-    return value.isMissingNode()
-        ? "missing"
-        : value.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    return value.isMissingNode() ? "missing" : value.getNodeType().name().toLowerCase(Locale.ROOT);
   }
 
   /** Lets any {@code ObjectMapper} write an {@link Approval} in this shape. */

@@ -93,9 +93,10 @@ public final class ApprovalService implements AutoCloseable {
   }
 
   /**
-   * @param scheduler runs the timeouts (and, after a decision or timeout, waiters' callbacks may
-   *     run on it); never an event loop, since a step may fsync when the store writes on the
-   *     calling thread
+   * @param scheduler runs the timeouts and the abandon grace; never an event loop, since a step may
+   *     fsync when the store writes on the calling thread. Holds complete on the thread that made
+   *     their step durable (the store's writer, this scheduler, or a deciding caller): callers
+   *     resume on their own event loop.
    */
   public static Builder builder(
       ApprovalStore store, GrantStore grants, ScheduledExecutorService scheduler) {
@@ -408,6 +409,54 @@ public final class ApprovalService implements AutoCloseable {
   public static boolean mayDecide(Approval approval, Identity identity, Set<String> adminGroups) {
     return identity.groups().stream()
         .anyMatch(g -> approval.approvers().contains(g) || adminGroups.contains(g));
+  }
+
+  /**
+   * Whether {@code identity} may see the approval: admins see every one, approvers those they may
+   * decide ({@link #mayDecide}), requesters their own.
+   */
+  public static boolean mayView(Approval approval, Identity identity, Set<String> adminGroups) {
+    return mayDecide(approval, identity, adminGroups)
+        || approval.subject().equals(Subject.of(identity));
+  }
+
+  /**
+   * Like {@link #list(Optional, int, Optional)}, but only the approvals {@code viewer} may see
+   * ({@link #mayView}); pages are full even when the viewer sees few of them.
+   */
+  public ApprovalStore.Page listFor(
+      Identity viewer,
+      Set<String> adminGroups,
+      Optional<Approval.State> state,
+      int limit,
+      Optional<String> before) {
+    requireNonNull(viewer, "viewer");
+    requireNonNull(adminGroups, "adminGroups");
+    if (viewer.groups().stream().anyMatch(adminGroups::contains)) {
+      return store.list(state, limit, before);
+    }
+    if (limit < 1 || limit > ApprovalStore.MAX_PAGE) {
+      throw new IllegalArgumentException(
+          "limit: " + limit + " (expected: 1 to " + ApprovalStore.MAX_PAGE + ")");
+    }
+    List<Approval> visible = new ArrayList<>(limit);
+    Optional<String> cursor = before;
+    while (true) {
+      ApprovalStore.Page page = store.list(state, ApprovalStore.MAX_PAGE, cursor);
+      for (Approval approval : page.approvals()) {
+        if (!mayView(approval, viewer, adminGroups)) {
+          continue;
+        }
+        if (visible.size() == limit) {
+          return new ApprovalStore.Page(visible, Optional.of(visible.get(limit - 1).id()));
+        }
+        visible.add(approval);
+      }
+      if (page.next().isEmpty()) {
+        return new ApprovalStore.Page(visible, Optional.empty());
+      }
+      cursor = page.next();
+    }
   }
 
   public Optional<Approval> get(String id) {

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -72,16 +73,16 @@ final class SnapshotFile {
    *
    * @throws UncheckedIOException naming the file when it cannot be read or is not a JSON object
    */
-  static java.util.Optional<JsonNode> read(Path file, String what) {
+  static Optional<JsonNode> read(Path file, String what) {
     if (!Files.exists(file)) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
       JsonNode root = MAPPER.readTree(Files.readAllBytes(file));
       if (root == null || !root.isObject()) {
         throw new IOException("not a JSON object");
       }
-      return java.util.Optional.of(root);
+      return Optional.of(root);
     } catch (IOException e) {
       throw new UncheckedIOException(
           new IOException("cannot read the " + what + " in " + file + ": " + e.getMessage(), e));

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,10 +88,7 @@ class ApprovalServiceConcurrencyTest {
       assertThat(holds).allMatch(h -> h.join() instanceof Outcome.Approved);
       assertThat(service.waiting()).isZero();
       assertThat(scheduler.getQueue()).as("every timer cancelled").isEmpty();
-      assertThat(
-              service
-                  .list(java.util.Optional.of(Approval.State.APPROVED), ApprovalStore.MAX_PAGE)
-                  .size())
+      assertThat(service.list(Optional.of(Approval.State.APPROVED), ApprovalStore.MAX_PAGE).size())
           .isEqualTo(HOLDS);
     } finally {
       service.close();

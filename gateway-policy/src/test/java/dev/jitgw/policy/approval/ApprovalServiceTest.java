@@ -17,13 +17,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jitgw.core.error.ErrorCode;
 import dev.jitgw.core.error.GatewayError;
+import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.identity.Identity;
 import dev.jitgw.policy.approval.Approval.State;
 import dev.jitgw.policy.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -243,7 +246,7 @@ class ApprovalServiceTest {
             "https://other-idp.example.com",
             List.of("security"),
             Optional.empty(),
-            java.util.Map.of(),
+            Map.of(),
             T0.plus(Duration.ofDays(1)),
             Optional.empty());
     assertThat(service.decide(id, namesake, true, "ok", ADMINS).join().state())
@@ -289,7 +292,28 @@ class ApprovalServiceTest {
         .isEqualTo(State.DENIED);
     assertThat(waiter.join()).isInstanceOf(Outcome.Denied.class);
     assertThat(ApprovalService.mayDecide(service.get(id).orElseThrow(), ERIN, ADMINS)).isTrue();
-    assertThat(ApprovalService.mayDecide(service.get(id).orElseThrow(), ERIN, java.util.Set.of()))
+    assertThat(ApprovalService.mayDecide(service.get(id).orElseThrow(), ERIN, Set.of())).isFalse();
+  }
+
+  @Test
+  void approversSeeWhatTheyMayDecideAndRequestersTheirOwn() {
+    String alices = holdFor(ALICE, "a").approvalId().orElseThrow();
+    String mallorys = holdFor(MALLORY, "m").approvalId().orElseThrow();
+    Identity auditor = Fixtures.person("ivan", "finance");
+
+    assertThat(service.listFor(ERIN, ADMINS, Optional.empty(), 10, Optional.empty()).approvals())
+        .extracting(Approval::id)
+        .containsExactlyInAnyOrder(alices, mallorys);
+    assertThat(service.listFor(BOB, ADMINS, Optional.empty(), 10, Optional.empty()).approvals())
+        .hasSize(2);
+    assertThat(service.listFor(ALICE, ADMINS, Optional.empty(), 10, Optional.empty()).approvals())
+        .extracting(Approval::id)
+        .containsExactly(alices);
+    assertThat(service.listFor(auditor, ADMINS, Optional.empty(), 10, Optional.empty()).approvals())
+        .isEmpty();
+    assertThat(service.listFor(BOB, ADMINS, Optional.of(State.PENDING), 1, Optional.empty()).next())
+        .isPresent();
+    assertThat(ApprovalService.mayView(service.get(alices).orElseThrow(), MALLORY, ADMINS))
         .isFalse();
   }
 
@@ -429,10 +453,10 @@ class ApprovalServiceTest {
         service.hold(
             ALICE,
             hold(TIMEOUT),
-            new dev.jitgw.core.exchange.RequestSummary(
+            new RequestSummary(
                 "POST",
                 "/v1/messages/count_tokens",
-                java.util.Map.of(),
+                Map.of(),
                 "claude-sonnet-4-5",
                 0,
                 false,

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -97,8 +98,7 @@ class ApprovalWebhookTest {
     received.add(
         exchange.getRequestHeaders().getFirst("content-type")
             + " "
-            + new String(
-                exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
     try {
       answer.await(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ class FileApprovalStoreTest {
         Optional.of(T0.plusSeconds(60)));
   }
 
-  private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+  private static <T> T join(CompletionStage<T> stage) {
     return stage.toCompletableFuture().join();
   }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jitgw.policy.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +17,7 @@ class FileGrantStoreTest {
   private final MutableClock clock = new MutableClock(T0);
   private final Subject alice = Subject.of(ALICE);
 
-  private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+  private static <T> T join(CompletionStage<T> stage) {
     return stage.toCompletableFuture().join();
   }
 

@@ -1,6 +1,7 @@
 package dev.jitgw.policy.approval;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A scheduler tests drive by hand with a {@link Clock} they move: a task runs when {@link
@@ -141,7 +143,7 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
 
     @Override
     public long getDelay(TimeUnit unit) {
-      return unit.convert(java.time.Duration.between(clock.instant(), due));
+      return unit.convert(Duration.between(clock.instant(), due));
     }
 
     @Override
@@ -171,7 +173,7 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
 
     @Override
     public V get(long timeout, TimeUnit unit)
-        throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        throws InterruptedException, ExecutionException, TimeoutException {
       return result.get(timeout, unit);
     }
   }
