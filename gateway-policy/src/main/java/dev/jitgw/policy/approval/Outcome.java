@@ -182,7 +182,7 @@ public sealed interface Outcome {
   }
 
   /** {@code 5m}, {@code 1h30m}, {@code 45s}: how policy files write durations. */
-  static String format(Duration duration) {
+  private static String format(Duration duration) {
     long seconds = Math.max(0, duration.toSeconds());
     StringBuilder out = new StringBuilder();
     if (seconds >= 3600) {
