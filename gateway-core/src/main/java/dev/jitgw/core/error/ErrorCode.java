@@ -20,6 +20,7 @@ public enum ErrorCode {
   POLICY_DENIED(403, "permission_error", "policy_denied"),
   APPROVAL_DENIED(403, "permission_error", "approval_denied"),
   APPROVAL_TIMEOUT(403, "permission_error", "approval_timeout"),
+  APPROVAL_NOT_PENDING(409, "invalid_request_error", "approval_not_pending"),
   /** A verified caller without the group an admin route needs. */
   FORBIDDEN(403, "permission_error", "forbidden"),
   // 404, 405

@@ -34,6 +34,7 @@ class GatewayErrorTest {
       POLICY_DENIED,                 403, permission_error,      policy_denied
       APPROVAL_DENIED,               403, permission_error,      approval_denied
       APPROVAL_TIMEOUT,              403, permission_error,      approval_timeout
+      APPROVAL_NOT_PENDING,          409, invalid_request_error, approval_not_pending
       FORBIDDEN,                     403, permission_error,      forbidden
       NOT_FOUND,                     404, not_found_error,       not_found
       REQUEST_TIMEOUT,               408, invalid_request_error, request_timeout

@@ -24,7 +24,7 @@ public final class ApprovalException extends RuntimeException {
     /** No approval has that id (or it was dropped from the history). */
     NOT_FOUND(404, "not_found", ErrorCode.NOT_FOUND),
     /** The approval is no longer pending: decided, expired or abandoned. */
-    NOT_PENDING(409, "approval_not_pending", null);
+    NOT_PENDING(409, "approval_not_pending", ErrorCode.APPROVAL_NOT_PENDING);
 
     private final int status;
     private final String code;
