@@ -3,19 +3,13 @@ package dev.jitgw.audit.export;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
-import java.io.BufferedOutputStream;
+import dev.jitgw.core.io.AtomicFile;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.Optional;
 
@@ -170,7 +164,7 @@ public final class ExportDirectory {
           "verifierKey: " + verifierKey + " (expected: one non-empty line)");
     }
     Files.createDirectories(directory);
-    writeAtomically(
+    AtomicFile.write(
         directory.resolve(RECORDS),
         out -> {
           long index = 0;
@@ -183,14 +177,14 @@ public final class ExportDirectory {
           }
         });
     if (prefix.isPresent()) {
-      writeAtomically(
+      AtomicFile.write(
           directory.resolve(PREFIX), out -> out.write(prefix.get().toJson().getBytes(UTF_8)));
     } else {
       Files.deleteIfExists(directory.resolve(PREFIX));
     }
-    writeAtomically(
+    AtomicFile.write(
         directory.resolve(VERIFIER_KEY), out -> out.write((verifierKey + "\n").getBytes(UTF_8)));
-    writeAtomically(
+    AtomicFile.write(
         directory.resolve(CHECKPOINT), out -> out.write(signedCheckpoint.getBytes(UTF_8)));
   }
 
@@ -210,34 +204,6 @@ public final class ExportDirectory {
         throw new IllegalArgumentException(
             "records[" + index + "] contains a newline (expected: one line; JSON escapes them)");
       }
-    }
-  }
-
-  /** What goes into one file. */
-  @FunctionalInterface
-  private interface Content {
-    void writeTo(OutputStream out) throws IOException;
-  }
-
-  /** Temporary file in the same directory, flushed to disk, moved over {@code target}. */
-  private static void writeAtomically(Path target, Content content) throws IOException {
-    Path temporary =
-        Files.createTempFile(
-            target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
-        content.writeTo(out);
-        out.flush();
-        channel.force(true);
-      }
-      try {
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temporary);
     }
   }
 

@@ -4,15 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jitgw.core.io.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,17 +19,16 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
- * A JSON file rewritten whole and atomically (a temporary file, fsynced, then moved over the old
- * one) after every change, by one writer at a time with group commit: every change made while a
- * write runs shares the next write, and each change's stage completes once a write that includes it
- * is on disk. Readers of the file therefore see the state before or after a write, never half of
- * one, also after a power loss.
+ * A JSON file rewritten whole and atomically ({@link AtomicFile}: a temporary file, fsynced, then
+ * moved over the old one) after every change, by one writer at a time with group commit: every
+ * change made while a write runs shares the next write, and each change's stage completes once a
+ * write that includes it is on disk. Readers of the file therefore see the state before or after a
+ * write, never half of one, also after a power loss.
  */
 final class SnapshotFile {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Path file;
-  private final Path temporary;
   private final String what;
   private final Executor writer;
   private final Supplier<byte[]> snapshot;
@@ -58,7 +53,6 @@ final class SnapshotFile {
    */
   SnapshotFile(Path file, String what, Executor writer, Supplier<byte[]> snapshot) {
     this.file = requireNonNull(file, "file");
-    this.temporary = file.resolveSibling(file.getFileName() + ".tmp");
     this.what = requireNonNull(what, "what");
     this.writer = requireNonNull(writer, "writer");
     this.snapshot = requireNonNull(snapshot, "snapshot");
@@ -181,19 +175,6 @@ final class SnapshotFile {
     flush();
   }
 
-  /**
-   * The rename itself is durable only once the directory is synced (POSIX {@code rename(2)} and
-   * {@code fsync(2)} of the directory); platforms that cannot open a directory skip it.
-   */
-  private void syncDirectory() {
-    Path directory = file.toAbsolutePath().getParent();
-    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // Windows cannot open a directory as a channel; its move is durable on its own terms.
-    }
-  }
-
   private void finish(long target, RuntimeException failure) {
     List<Waiter> done = new ArrayList<>();
     synchronized (lock) {
@@ -219,26 +200,7 @@ final class SnapshotFile {
     synchronized (writeLock) {
       byte[] bytes = snapshot.get();
       try {
-        try (FileChannel channel =
-            FileChannel.open(
-                temporary,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-          ByteBuffer buffer = ByteBuffer.wrap(bytes);
-          while (buffer.hasRemaining()) {
-            channel.write(buffer);
-          }
-          // Without the fsync a power loss right after the move can leave an empty file behind.
-          channel.force(true);
-        }
-        try {
-          Files.move(
-              temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-        syncDirectory();
+        AtomicFile.write(file, bytes);
       } catch (IOException e) {
         throw new UncheckedIOException(
             new IOException("cannot write the " + what + " to " + file + ": " + e, e));

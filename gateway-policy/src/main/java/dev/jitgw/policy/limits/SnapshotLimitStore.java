@@ -6,16 +6,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jitgw.core.io.AtomicFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -57,7 +53,6 @@ public final class SnapshotLimitStore implements LimitStore {
 
   private final InMemoryLimitStore memory;
   private final Path file;
-  private final Path temporary;
   private final Object flushLock = new Object();
 
   /** Guarded by {@link #flushLock}: the counters' version the file holds. */
@@ -69,7 +64,6 @@ public final class SnapshotLimitStore implements LimitStore {
   private SnapshotLimitStore(InMemoryLimitStore memory, Path file) {
     this.memory = memory;
     this.file = file;
-    this.temporary = file.resolveSibling(FILE_NAME + ".tmp");
     this.flushedVersion = memory.version();
   }
 
@@ -212,25 +206,7 @@ public final class SnapshotLimitStore implements LimitStore {
       throw new UncheckedIOException(e);
     }
     try {
-      try (FileChannel channel =
-          FileChannel.open(
-              temporary,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        ByteBuffer bytes = ByteBuffer.wrap(out.toByteArray());
-        while (bytes.hasRemaining()) {
-          channel.write(bytes);
-        }
-        // Without the fsync a power loss right after the move can leave an empty file behind.
-        channel.force(true);
-      }
-      try {
-        Files.move(
-            temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFile.write(file, out.toByteArray());
     } catch (IOException e) {
       throw new UncheckedIOException(
           new IOException("cannot write the limit counters to " + file + ": " + e, e));
