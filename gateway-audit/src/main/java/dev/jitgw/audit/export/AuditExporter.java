@@ -5,9 +5,6 @@ import dev.jitgw.audit.tree.CompactRange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**
@@ -17,8 +14,6 @@ import java.util.Optional;
  * of any size streams.
  */
 public final class AuditExporter {
-  private static final int BATCH = 1024;
-
   private AuditExporter() {}
 
   /** What was exported. */
@@ -45,39 +40,10 @@ public final class AuditExporter {
     String checkpoint = log.checkpoint(last + 1);
     try {
       ExportDirectory.write(
-          out, records(log, from, last + 1), checkpoint, log.verifierKey(), prefix);
+          out, log.records(from, last + 1), checkpoint, log.verifierKey(), prefix);
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
     return new Exported(from, last, last + 1);
-  }
-
-  private static Iterator<byte[]> records(AuditLog log, long from, long toExclusive) {
-    return new Iterator<>() {
-      private final ArrayDeque<byte[]> batch = new ArrayDeque<>();
-      private long next = from;
-
-      @Override
-      public boolean hasNext() {
-        if (batch.isEmpty() && next < toExclusive) {
-          long end = Math.min(toExclusive, next + BATCH);
-          try {
-            log.forEachRecord(next, end, batch::add);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-          next = end;
-        }
-        return !batch.isEmpty();
-      }
-
-      @Override
-      public byte[] next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return batch.poll();
-      }
-    };
   }
 }

@@ -1,8 +1,12 @@
 package dev.jitgw.audit.store;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -35,6 +39,43 @@ public interface AuditLog extends AutoCloseable {
 
   /** Calls {@code sink} with the bytes of records {@code from} to {@code toExclusive}, in order. */
   void forEachRecord(long from, long toExclusive, Consumer<byte[]> sink) throws IOException;
+
+  /**
+   * Records {@code from} to {@code toExclusive} in order, read {@value #READ_BATCH} at a time, so a
+   * range of any size streams and no store lock is held between batches (a slow consumer never
+   * holds up the writer). A read failure surfaces as an {@link java.io.UncheckedIOException}.
+   */
+  default Iterator<byte[]> records(long from, long toExclusive) {
+    return new Iterator<>() {
+      private final ArrayDeque<byte[]> batch = new ArrayDeque<>();
+      private long next = from;
+
+      @Override
+      public boolean hasNext() {
+        if (batch.isEmpty() && next < toExclusive) {
+          long end = Math.min(toExclusive, next + READ_BATCH);
+          try {
+            forEachRecord(next, end, batch::add);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          next = end;
+        }
+        return !batch.isEmpty();
+      }
+
+      @Override
+      public byte[] next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return batch.poll();
+      }
+    };
+  }
+
+  /** How many records {@link #records} reads at a time. */
+  int READ_BATCH = 1024;
 
   /** The records of one exchange in {@code seq} order; empty when it is unknown. */
   List<byte[]> exchange(String exchangeId) throws IOException;

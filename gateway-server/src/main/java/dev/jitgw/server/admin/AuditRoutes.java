@@ -27,7 +27,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,7 +41,6 @@ final class AuditRoutes {
   private static final int DEFAULT_LIMIT = 50;
   private static final int MAX_LIMIT = 500;
   private static final int EXPORT_CHUNK_BYTES = 256 * 1024;
-  private static final int EXPORT_BATCH = 512;
 
   private final AuditLog auditLog;
 
@@ -170,21 +169,23 @@ final class AuditRoutes {
     HttpUtil.setTransferEncodingChunked(head, true);
     HttpUtil.setKeepAlive(head, keepAlive);
     ctx.writeAndFlush(head);
-    // Records are read in batches and written with no store lock held, so a slow client never
-    // holds up the writer.
+    // AuditLog.records reads in batches and holds no store lock between them, so a slow client
+    // never holds up the writer.
     try {
-      for (long next = from; next <= to; ) {
-        long end = Math.min(to + 1, next + EXPORT_BATCH);
-        List<byte[]> batch = new ArrayList<>();
-        auditLog.forEachRecord(next, end, batch::add);
+      Iterator<byte[]> records = auditLog.records(from, to + 1);
+      while (records.hasNext()) {
         ByteBuf chunk = ctx.alloc().buffer(EXPORT_CHUNK_BYTES);
-        for (byte[] record : batch) {
-          chunk.writeBytes(record).writeByte('\n');
+        try {
+          while (records.hasNext() && chunk.readableBytes() < EXPORT_CHUNK_BYTES) {
+            chunk.writeBytes(records.next()).writeByte('\n');
+          }
+        } catch (RuntimeException e) {
+          chunk.release();
+          throw e;
         }
         if (!ctx.writeAndFlush(new DefaultHttpContent(chunk)).awaitUninterruptibly().isSuccess()) {
           throw new IOException("the admin client left");
         }
-        next = end;
       }
     } catch (IOException | RuntimeException e) {
       // The head is out: cut the connection so the client sees an incomplete export.
