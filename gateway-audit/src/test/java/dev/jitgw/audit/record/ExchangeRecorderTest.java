@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jitgw.audit.replay.ExchangeTimeline;
 import dev.jitgw.audit.store.RocksAuditLog;
 import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.identity.Identity;
@@ -68,17 +69,9 @@ class ExchangeRecorderTest {
     return encoding.equals("base64") ? Base64.getDecoder().decode(data) : data.getBytes(UTF_8);
   }
 
-  /** What the caller received, reassembled from the chunk records. */
+  /** What the caller received, as the replay reassembles it from the chunk records. */
   private static byte[] received(List<JsonNode> records) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (JsonNode record : records) {
-      if (record.get("type").asText().equals("response_chunk")) {
-        for (JsonNode piece : record.get("pieces")) {
-          out.writeBytes(decode(record.get("encoding").asText(), piece.get("data").asText()));
-        }
-      }
-    }
-    return out.toByteArray();
+    return ExchangeTimeline.of(records).body();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jitgw.audit.replay.ExchangeTimeline;
 import dev.jitgw.audit.store.AuditFaults;
 import dev.jitgw.audit.store.RocksAuditLog;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -89,18 +89,9 @@ class AuditTrailTest {
     return records.stream().map(r -> r.get("type").asText()).toList();
   }
 
+  /** What the caller received, as the replay reassembles it from the chunk records. */
   private static byte[] received(List<JsonNode> records) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (JsonNode record : records) {
-      if (record.get("type").asText().equals("response_chunk")) {
-        boolean base64 = record.get("encoding").asText().equals("base64");
-        for (JsonNode piece : record.get("pieces")) {
-          String data = piece.get("data").asText();
-          out.writeBytes(base64 ? Base64.getDecoder().decode(data) : data.getBytes(UTF_8));
-        }
-      }
-    }
-    return out.toByteArray();
+    return ExchangeTimeline.of(records).body();
   }
 
   private List<String> allRecordsAsText() throws Exception {
