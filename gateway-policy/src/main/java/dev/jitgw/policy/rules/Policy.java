@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -89,11 +88,7 @@ public final class Policy {
   public record Evaluation(Decision decision, List<RuleTrace> trace, String policyVersion) {}
 
   public Evaluation evaluate(Identity identity, RequestSummary request, Instant now) {
-    Map<String, Object> variables =
-        Map.of(
-            "identity", CelValues.identity(identity),
-            "request", request.toCelValue(),
-            "now", CelValues.timestamp(now));
+    CelVariables variables = CelVariables.of(identity, request, now);
     List<RuleTrace> trace = new ArrayList<>();
     for (Rule rule : rules) {
       Object result;
@@ -126,14 +121,7 @@ public final class Policy {
         continue;
       }
       try {
-        Object result =
-            profile
-                .condition()
-                .eval(
-                    Map.of(
-                        "identity", CelValues.identity(identity),
-                        "request", Map.of(),
-                        "now", CelValues.timestamp(now)));
+        Object result = profile.condition().eval(CelVariables.withoutRequest(identity, now));
         return Boolean.TRUE.equals(result) ? Optional.of(profile) : Optional.empty();
       } catch (CelEvaluationException | RuntimeException e) {
         return Optional.empty();
