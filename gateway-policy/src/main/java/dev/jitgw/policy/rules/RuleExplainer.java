@@ -25,7 +25,7 @@ public final class RuleExplainer {
     for (String conjunct : splitConjuncts(when)) {
       String value;
       try {
-        CelValidationResult compiled = PolicyLoader.compiler().compile(conjunct);
+        CelValidationResult compiled = PolicyLoader.check(conjunct);
         Object result = PolicyLoader.runtime().createProgram(compiled.getAst()).eval(variables);
         value = String.valueOf(result);
       } catch (Exception e) {
