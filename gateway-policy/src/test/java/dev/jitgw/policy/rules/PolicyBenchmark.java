@@ -103,7 +103,10 @@ public class PolicyBenchmark {
     while (json.length() + turn.length() + 3 < size) {
       json.append(turn);
     }
-    json.append("{\"role\":\"user\",\"content\":\"end\"}]}");
+    // The last turn fills the body up to its size: a 1 KiB body holds no whole turn above.
+    String end = "{\"role\":\"user\",\"content\":\"end\"}]}";
+    int padding = Math.max(0, size - json.length() - end.length());
+    json.append(end, 0, end.length() - 4).append(" ".repeat(padding)).append("\"}]}");
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }
 
