@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,6 +24,10 @@ public final class Policy {
   private final String source;
   private final String version;
   private final List<Rule> rules;
+  // The trace entries of a rule that held or did not, one per rule: built with the policy rather
+  // than concatenated for every rule of every request.
+  private final List<RuleTrace> matched;
+  private final List<RuleTrace> notMatched;
   private final List<FederationProfile> federation;
   private final List<String> maskingProfiles;
 
@@ -37,6 +40,12 @@ public final class Policy {
     this.source = requireNonNull(source, "source");
     this.version = requireNonNull(version, "version");
     this.rules = List.copyOf(rules);
+    this.matched =
+        this.rules.stream().map(r -> new RuleTrace(r.name(), Outcome.MATCHED, r.when())).toList();
+    this.notMatched =
+        this.rules.stream()
+            .map(r -> new RuleTrace(r.name(), Outcome.NOT_MATCHED, r.when() + " is false"))
+            .toList();
     this.federation = List.copyOf(federation);
     this.maskingProfiles = List.copyOf(maskingProfiles);
   }
@@ -89,13 +98,10 @@ public final class Policy {
   public record Evaluation(Decision decision, List<RuleTrace> trace, String policyVersion) {}
 
   public Evaluation evaluate(Identity identity, RequestSummary request, Instant now) {
-    Map<String, Object> variables =
-        Map.of(
-            "identity", CelValues.identity(identity),
-            "request", request.toCelValue(),
-            "now", CelValues.timestamp(now));
-    List<RuleTrace> trace = new ArrayList<>();
-    for (Rule rule : rules) {
+    CelVariables variables = CelVariables.of(identity, request, now);
+    List<RuleTrace> trace = new ArrayList<>(rules.size());
+    for (int i = 0; i < rules.size(); i++) {
+      Rule rule = rules.get(i);
       Object result;
       try {
         result = rule.condition().eval(variables);
@@ -110,10 +116,10 @@ public final class Policy {
             version);
       }
       if (Boolean.TRUE.equals(result)) {
-        trace.add(new RuleTrace(rule.name(), Outcome.MATCHED, rule.when()));
+        trace.add(matched.get(i));
         return new Evaluation(rule.outcome(), trace, version);
       }
-      trace.add(new RuleTrace(rule.name(), Outcome.NOT_MATCHED, rule.when() + " is false"));
+      trace.add(notMatched.get(i));
     }
     return new Evaluation(
         new Decision.Deny(Optional.empty(), "no policy rule matched this request"), trace, version);
@@ -126,14 +132,7 @@ public final class Policy {
         continue;
       }
       try {
-        Object result =
-            profile
-                .condition()
-                .eval(
-                    Map.of(
-                        "identity", CelValues.identity(identity),
-                        "request", Map.of(),
-                        "now", CelValues.timestamp(now)));
+        Object result = profile.condition().eval(CelVariables.withoutRequest(identity, now));
         return Boolean.TRUE.equals(result) ? Optional.of(profile) : Optional.empty();
       } catch (CelEvaluationException | RuntimeException e) {
         return Optional.empty();

@@ -10,6 +10,7 @@ import dev.cel.common.CelValidationResult;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerBuilder;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
@@ -60,13 +61,37 @@ public final class PolicyLoader {
           .setOptions(OPTIONS)
           .build();
 
+  /** The same, plus each documented field as a variable of its own (see {@link CelVariables}). */
+  private static final CelCompiler FIELD_COMPILER = fieldCompiler();
+
   private static final CelRuntime RUNTIME =
       CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
 
   private PolicyLoader() {}
 
+  private static CelCompiler fieldCompiler() {
+    CelCompilerBuilder builder = COMPILER.toCompilerBuilder();
+    for (String name : CelVariables.fieldVariableNames()) {
+      builder.addVar(name, SimpleType.DYN);
+    }
+    return builder.build();
+  }
+
+  /** The compiler that knows only {@code identity}, {@code request} and {@code now}. */
   static CelCompiler compiler() {
     return COMPILER;
+  }
+
+  /**
+   * Parses and type-checks one condition, with the field variables where it can. The checker
+   * refuses {@code has(request.model)} once {@code request.model} is a variable ("expression does
+   * not select a field"), so a condition the field compiler refuses is checked again as written,
+   * against the maps alone: whatever compiled without field variables still compiles, and a mistake
+   * is reported with the same message as before.
+   */
+  static CelValidationResult check(String expression) {
+    CelValidationResult result = FIELD_COMPILER.compile(expression);
+    return result.hasError() ? COMPILER.compile(expression) : result;
   }
 
   static CelRuntime runtime() {
@@ -176,7 +201,7 @@ public final class PolicyLoader {
       throw new PolicyException(
           where + ": missing 'when' (a CEL expression; \"true\" matches all)");
     }
-    CelValidationResult result = COMPILER.compile(when);
+    CelValidationResult result = check(when);
     if (result.hasError()) {
       throw new PolicyException(where + ": CEL: " + result.getIssueString().strip());
     }

@@ -6,7 +6,6 @@ import dev.jitgw.core.identity.Identity;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Says why a rule did not match, for {@code policy test}: a condition that is a conjunction ({@code
@@ -21,16 +20,12 @@ public final class RuleExplainer {
 
   public static List<Part> explain(
       String when, Identity identity, RequestSummary request, Instant now) {
-    Map<String, Object> variables =
-        Map.of(
-            "identity", CelValues.identity(identity),
-            "request", request.toCelValue(),
-            "now", CelValues.timestamp(now));
+    CelVariables variables = CelVariables.of(identity, request, now);
     List<Part> parts = new ArrayList<>();
     for (String conjunct : splitConjuncts(when)) {
       String value;
       try {
-        CelValidationResult compiled = PolicyLoader.compiler().compile(conjunct);
+        CelValidationResult compiled = PolicyLoader.check(conjunct);
         Object result = PolicyLoader.runtime().createProgram(compiled.getAst()).eval(variables);
         value = String.valueOf(result);
       } catch (Exception e) {

@@ -90,6 +90,46 @@ class PolicyTest {
   }
 
   @Test
+  void theTraceNamesEachRuleUpToTheDecidingOne() {
+    Policy policy =
+        PolicyLoader.compile(
+            "test",
+            """
+            version: 1
+            rules:
+              - name: opus
+                when: request.model.startsWith("claude-opus")
+                deny: no opus
+              - name: forks
+                when: identity.claims.repository != "acme/app"
+                deny: forks may not call
+              - name: everyone
+                when: "true"
+                allow: {}
+            """);
+    Identity ci = identity("ci", List.of(), Map.of("repository", "acme/app"));
+    String sonnet = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10}";
+    // Twice: the trace of one decision is not carried into the next.
+    for (int i = 0; i < 2; i++) {
+      assertThat(policy.evaluate(ci, request(sonnet), NOW).trace())
+          .containsExactly(
+              new Policy.RuleTrace(
+                  "opus",
+                  Policy.Outcome.NOT_MATCHED,
+                  "request.model.startsWith(\"claude-opus\") is false"),
+              new Policy.RuleTrace(
+                  "forks",
+                  Policy.Outcome.NOT_MATCHED,
+                  "identity.claims.repository != \"acme/app\" is false"),
+              new Policy.RuleTrace("everyone", Policy.Outcome.MATCHED, "true"));
+    }
+    List<Policy.RuleTrace> error = policy.evaluate(ALICE, request(sonnet), NOW).trace();
+    assertThat(error).extracting(Policy.RuleTrace::rule).containsExactly("opus", "forks");
+    assertThat(error.get(1).outcome()).isEqualTo(Policy.Outcome.ERROR);
+    assertThat(error.get(1).detail()).startsWith("could not be evaluated: ");
+  }
+
+  @Test
   void anEvaluationErrorDeniesInsteadOfSkippingTheRule() {
     // claims.repository is absent: a deny rule that cannot be evaluated must not be skipped.
     Decision decision =

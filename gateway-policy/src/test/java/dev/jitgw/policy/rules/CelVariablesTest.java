@@ -1,0 +1,78 @@
+package dev.jitgw.policy.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jitgw.core.exchange.RequestSummary;
+import dev.jitgw.core.identity.Identity;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CelVariablesTest {
+  private static final Instant NOW = Instant.parse("2026-11-29T10:00:00Z");
+  private static final Identity ALICE =
+      PolicyTest.identity("alice", List.of("eng"), Map.of("repository", "acme/app", "run", 2));
+  private static final RequestSummary REQUEST =
+      PolicyTest.request(
+          "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,"
+              + "\"tools\":[{\"name\":\"bash\",\"type\":\"bash_20250124\"}]}");
+
+  @Test
+  void theVariablesAreTheDocumentedConversions() {
+    CelVariables variables = CelVariables.of(ALICE, REQUEST, NOW);
+    assertThat(variables.find("identity")).contains(CelValues.identity(ALICE));
+    assertThat(variables.find("request")).contains(REQUEST.toCelValue());
+    assertThat(variables.find("now")).contains(NOW);
+    assertThat(variables.find("requests")).isEmpty();
+    assertThat(variables.find("t")).isEmpty();
+  }
+
+  @Test
+  void eachVariableIsConvertedOncePerDecision() {
+    CelVariables variables = CelVariables.of(ALICE, REQUEST, NOW);
+    assertThat(variables.find("request").orElseThrow())
+        .isSameAs(variables.find("request").orElseThrow());
+    assertThat(variables.find("identity").orElseThrow())
+        .isSameAs(variables.find("identity").orElseThrow());
+    // A new decision converts again: nothing leaks from one request into the next.
+    assertThat(CelVariables.of(ALICE, REQUEST, NOW).find("request").orElseThrow())
+        .isNotSameAs(variables.find("request").orElseThrow());
+  }
+
+  @Test
+  void withoutARequestTheRequestIsEmpty() {
+    CelVariables variables = CelVariables.withoutRequest(ALICE, NOW);
+    assertThat(variables.find("request")).contains(Map.of());
+    assertThat(variables.find("identity")).contains(CelValues.identity(ALICE));
+  }
+
+  @Test
+  void rulesAfterAFalseOneSeeTheSameVariables() {
+    // Every rule of one decision shares the variables; a later rule must read them unchanged.
+    Policy policy =
+        PolicyLoader.compile(
+            "test",
+            """
+            version: 1
+            rules:
+              - name: not-opus
+                when: request.model.startsWith("claude-opus")
+                deny: no
+              - name: tools
+                when: request.tools.exists(t, t.name == "python")
+                deny: no
+              - name: sonnet-for-eng
+                when: >-
+                  request.model == "claude-sonnet-4-5" && "eng" in identity.groups
+                  && identity.claims.run == 2 && identity.expires_at > now
+                allow: {}
+            """);
+    Policy.Evaluation evaluation = policy.evaluate(ALICE, REQUEST, NOW);
+    assertThat(evaluation.decision().rule()).contains("sonnet-for-eng");
+    assertThat(evaluation.trace())
+        .extracting(Policy.RuleTrace::outcome)
+        .containsExactly(
+            Policy.Outcome.NOT_MATCHED, Policy.Outcome.NOT_MATCHED, Policy.Outcome.MATCHED);
+  }
+}
