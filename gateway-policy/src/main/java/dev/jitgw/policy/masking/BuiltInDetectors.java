@@ -41,16 +41,4 @@ final class BuiltInDetectors {
   static List<String> names() {
     return List.copyOf(ALL.keySet());
   }
-
-  /** Where a built-in detector ranks among the others. */
-  static int rank(String name) {
-    int i = 0;
-    for (String n : ALL.keySet()) {
-      if (n.equals(name)) {
-        return i;
-      }
-      i++;
-    }
-    return Integer.MAX_VALUE;
-  }
 }
