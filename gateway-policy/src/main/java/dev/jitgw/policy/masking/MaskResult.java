@@ -2,7 +2,9 @@ package dev.jitgw.policy.masking;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Masked text and how many values each detector replaced.
@@ -13,7 +15,7 @@ import java.util.Map;
 public record MaskResult(String text, Map<String, Long> counts) {
   public MaskResult {
     requireNonNull(text, "text");
-    counts = Map.copyOf(counts);
+    counts = Collections.unmodifiableSortedMap(new TreeMap<>(counts));
   }
 
   /** Whether anything was replaced. */

@@ -1,0 +1,172 @@
+package dev.jitgw.policy.masking;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** JSON reading and writing for masking, and a small byte buffer. */
+final class Json {
+  private Json() {}
+
+  /**
+   * Duplicate keys are refused: two parsers could keep different ones, and a value hidden in the
+   * one masking did not read would reach the caller.
+   */
+  static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /** Numbers keep their written precision ({@code 1.50} stays {@code 1.50}). */
+  static final ObjectMapper MAPPER =
+      new ObjectMapper(FACTORY)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
+          .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+  /**
+   * Where a parse failed, without the parser's message: Jackson quotes the offending input, which
+   * may be the very value masking protects.
+   */
+  static String where(JsonProcessingException e) {
+    JsonLocation location = e.getLocation();
+    if (location == null) {
+      return "";
+    }
+    return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+  }
+
+  /** A growable byte array. */
+  static final class Bytes {
+    private byte[] bytes;
+    private int length;
+
+    Bytes(int capacity) {
+      bytes = new byte[Math.max(16, capacity)];
+    }
+
+    int length() {
+      return length;
+    }
+
+    void clear() {
+      length = 0;
+    }
+
+    private void reserve(int more) {
+      if (length + more > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(length + more, bytes.length * 2));
+      }
+    }
+
+    void write(int b) {
+      reserve(1);
+      bytes[length++] = (byte) b;
+    }
+
+    void write(byte[] b, int offset, int count) {
+      reserve(count);
+      System.arraycopy(b, offset, bytes, length, count);
+      length += count;
+    }
+
+    void write(byte[] b) {
+      write(b, 0, b.length);
+    }
+
+    void writeAscii(String s) {
+      reserve(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        bytes[length++] = (byte) s.charAt(i);
+      }
+    }
+
+    void writeInt(int value) {
+      writeAscii(Integer.toString(value));
+    }
+
+    /** {@code s} as a JSON string literal, UTF-8, quotes included. */
+    void writeJsonString(String s) {
+      reserve(s.length() + 2);
+      bytes[length++] = '"';
+      int n = s.length();
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+          if (c >= 0x20 && c != '"' && c != '\\') {
+            reserve(1);
+            bytes[length++] = (byte) c;
+          } else {
+            writeEscape(c);
+          }
+        } else if (c < 0x800) {
+          reserve(2);
+          bytes[length++] = (byte) (0xC0 | (c >> 6));
+          bytes[length++] = (byte) (0x80 | (c & 0x3F));
+        } else if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          int cp = Character.toCodePoint(c, s.charAt(++i));
+          reserve(4);
+          bytes[length++] = (byte) (0xF0 | (cp >> 18));
+          bytes[length++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+          bytes[length++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+          bytes[length++] = (byte) (0x80 | (cp & 0x3F));
+        } else if (Character.isSurrogate(c)) {
+          writeEscape(c); // half a character: escaped, so the bytes stay valid UTF-8
+        } else {
+          reserve(3);
+          bytes[length++] = (byte) (0xE0 | (c >> 12));
+          bytes[length++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+          bytes[length++] = (byte) (0x80 | (c & 0x3F));
+        }
+      }
+      reserve(1);
+      bytes[length++] = '"';
+    }
+
+    private void writeEscape(char c) {
+      reserve(6);
+      bytes[length++] = '\\';
+      switch (c) {
+        case '"' -> bytes[length++] = '"';
+        case '\\' -> bytes[length++] = '\\';
+        case '\n' -> bytes[length++] = 'n';
+        case '\r' -> bytes[length++] = 'r';
+        case '\t' -> bytes[length++] = 't';
+        case '\b' -> bytes[length++] = 'b';
+        case '\f' -> bytes[length++] = 'f';
+        default -> {
+          bytes[length++] = 'u';
+          String hex = Integer.toHexString(c);
+          for (int k = hex.length(); k < 4; k++) {
+            bytes[length++] = '0';
+          }
+          for (int k = 0; k < hex.length(); k++) {
+            bytes[length++] = (byte) hex.charAt(k);
+          }
+        }
+      }
+    }
+
+    /** The backing array; valid up to {@link #length()}, until the next write. */
+    byte[] rawArray() {
+      return bytes;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(bytes, length);
+    }
+
+    @Override
+    public String toString() {
+      return new String(bytes, 0, length, StandardCharsets.UTF_8);
+    }
+  }
+}
