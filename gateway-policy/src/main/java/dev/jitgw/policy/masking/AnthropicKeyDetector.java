@@ -21,24 +21,35 @@ final class AnthropicKeyDetector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    return !Chars.isBase64Url(Chars.before(text, start));
+  int classes() {
+    return ScanText.DASH;
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    return nextLiteral(text, PREFIX, from, limit, complete);
+  boolean mayPendAtEnd(char last) {
+    return last == 's' || last == 'k'; // "s", "sk": the first dash has not come yet
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
+  boolean leftBoundary(ScanText text, int start) {
+    return !Chars.isBase64Url(text.before(start));
+  }
+
+  @Override
+  int next(ScanText text, int from, int limit, boolean complete) {
+    return nextLiteral(text, PREFIX, ScanText.DASH, 2, from, limit, complete);
+  }
+
+  @Override
+  int matchAt(ScanText text, int start, boolean complete) {
     int prefix = expect(text, start, PREFIX, complete);
     if (prefix != 1) {
       return prefix;
     }
-    int end = text.length();
+    char[] c = text.chars;
+    int end = text.length;
     int q = start + PREFIX.length();
-    while (q < end && q - start < MAX && Chars.isBase64Url(text.charAt(q))) {
+    while (q < end && q - start < MAX && Chars.isBase64Url(c[q])) {
       q++;
     }
     if (q - start == MAX) {

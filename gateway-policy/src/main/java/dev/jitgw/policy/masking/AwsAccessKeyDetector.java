@@ -20,30 +20,36 @@ final class AwsAccessKeyDetector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    return !Chars.isAlnum(Chars.before(text, start));
+  int classes() {
+    return ScanText.UPPER;
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    int i = from;
-    while (true) {
-      int found = text.indexOf('A', i);
-      if (found < 0 || found >= limit) {
+  boolean leftBoundary(ScanText text, int start) {
+    return !Chars.isAlnum(text.before(start));
+  }
+
+  @Override
+  int next(ScanText text, int from, int limit, boolean complete) {
+    int[] positions = text.positions(ScanText.UPPER);
+    int count = text.count(ScanText.UPPER);
+    for (int p = text.first(ScanText.UPPER, from); p < count; p++) {
+      int i = positions[p];
+      if (i >= limit) {
         return -1;
       }
-      if (leftBoundary(text, found) && prefixPossible(text, found)) {
-        return found;
+      if (text.chars[i] == 'A' && leftBoundary(text, i) && prefixPossible(text, i)) {
+        return i;
       }
-      i = found + 1;
     }
+    return -1;
   }
 
   /** Whether the chars available at {@code start} begin (or are a prefix of) a known prefix. */
-  private static boolean prefixPossible(String text, int start) {
-    int available = Math.min(4, text.length() - start);
+  private static boolean prefixPossible(ScanText text, int start) {
+    int available = Math.min(4, text.length - start);
     for (String prefix : PREFIXES) {
-      if (text.regionMatches(start, prefix, 0, available)) {
+      if (text.regionMatches(start, prefix, available)) {
         return true;
       }
     }
@@ -51,8 +57,9 @@ final class AwsAccessKeyDetector extends CandidateDetector {
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] chars = text.chars;
+    int end = text.length;
     if (end - start < 4) {
       return complete ? NO : MORE; // prefixPossible held for what is there
     }
@@ -63,7 +70,7 @@ final class AwsAccessKeyDetector extends CandidateDetector {
       if (q == end) {
         return complete ? NO : MORE;
       }
-      char c = text.charAt(q);
+      char c = chars[q];
       if (!(Chars.isUpper(c) || (c >= '2' && c <= '7'))) {
         return NO;
       }
@@ -72,6 +79,6 @@ final class AwsAccessKeyDetector extends CandidateDetector {
     if (q == end) {
       return complete ? q : MORE;
     }
-    return Chars.isAlnum(text.charAt(q)) ? NO : q;
+    return Chars.isAlnum(chars[q]) ? NO : q;
   }
 }

@@ -1,8 +1,9 @@
 package dev.jitgw.policy.masking;
 
 /**
- * A detector that finds candidate start positions cheaply and then decides each one by looking
- * forward from it. Most built-in detectors have this shape.
+ * A detector that finds candidate start positions cheaply (from the positions {@link ScanText}
+ * indexed) and then decides each one by looking forward from it. Most built-in detectors have this
+ * shape.
  */
 abstract class CandidateDetector extends Detector {
   /** {@link #matchAt}: no match starts here. */
@@ -19,16 +20,16 @@ abstract class CandidateDetector extends Detector {
    * The first candidate start at or after {@code from} and before {@code limit}, or -1. When the
    * window may continue, a candidate cut by its end (a literal prefix) is a candidate too.
    */
-  abstract int next(String text, int from, int limit, boolean complete);
+  abstract int next(ScanText text, int from, int limit, boolean complete);
 
   /**
    * Decides the candidate at {@code start}: the end of the match, {@link #NO}, or (only when not
    * {@code complete}) {@link #MORE}.
    */
-  abstract int matchAt(String text, int start, boolean complete);
+  abstract int matchAt(ScanText text, int start, boolean complete);
 
   @Override
-  final int scan(String text, int from, int limit, boolean complete, MatchSink sink) {
+  final int scan(ScanText text, int from, int limit, boolean complete, MatchSink sink) {
     int i = from;
     while (i < limit) {
       int start = next(text, i, limit, complete);
@@ -49,33 +50,41 @@ abstract class CandidateDetector extends Detector {
     return limit;
   }
 
+  /** Whether a value may start at {@code start}, judged by the char before it. */
+  boolean leftBoundary(ScanText text, int start) {
+    return true;
+  }
+
   /**
-   * The first occurrence of {@code literal} at or after {@code from}, before {@code limit}, whose
-   * start {@link #leftBoundary passes}; else a proper prefix of it ending the window when it may
-   * continue; else -1.
+   * The first position at or after {@code from} (and before {@code limit}) where {@code literal}
+   * occurs with a passing {@link #leftBoundary}, found from the indexed positions of {@code cls}:
+   * each is the {@code offset}-th char of an occurrence. Else a proper prefix of the literal ending
+   * the window, when it may continue. Else -1.
    */
-  final int nextLiteral(String text, String literal, int from, int limit, boolean complete) {
-    int i = from;
-    while (true) {
-      int found = text.indexOf(literal, i);
-      if (found < 0) {
-        break;
-      }
-      if (found >= limit) {
+  final int nextLiteral(
+      ScanText text, String literal, int cls, int offset, int from, int limit, boolean complete) {
+    int[] positions = text.positions(cls);
+    int count = text.count(cls);
+    for (int p = text.first(cls, from + offset); p < count; p++) {
+      int start = positions[p] - offset;
+      if (start >= limit) {
         return -1;
       }
-      if (leftBoundary(text, found)) {
-        return found;
+      if (text.startsWith(literal, start) && leftBoundary(text, start)) {
+        return start;
       }
-      i = found + 1;
     }
-    if (!complete) {
-      int end = text.length();
-      for (int k = Math.min(literal.length() - 1, end - from); k > 0; k--) {
+    if (!complete && text.length > from) {
+      int end = text.length;
+      char last = text.chars[end - 1];
+      // Which proper prefixes of the literal end with this char: usually none.
+      int k = Math.min(literal.length() - 1, end - from);
+      for (; k > 0; k--) {
+        if (literal.charAt(k - 1) != last) {
+          continue;
+        }
         int start = end - k;
-        if (start < limit
-            && text.regionMatches(start, literal, 0, k)
-            && leftBoundary(text, start)) {
+        if (start < limit && text.regionMatches(start, literal, k) && leftBoundary(text, start)) {
           return start;
         }
       }
@@ -83,22 +92,17 @@ abstract class CandidateDetector extends Detector {
     return -1;
   }
 
-  /** Whether a value may start at {@code start}, judged by the char before it. */
-  boolean leftBoundary(String text, int start) {
-    return true;
-  }
-
   /**
-   * Checks that {@code text} continues with {@code literal} at {@code at}: 1 when it does, {@link
-   * #NO} when it does not, {@link #MORE} when the window ends inside it (and may continue).
+   * Checks that the text continues with {@code literal} at {@code at}: 1 when it does, {@link #NO}
+   * when it does not, {@link #MORE} when the window ends inside it (and may continue).
    */
-  static int expect(String text, int at, String literal, boolean complete) {
-    int end = text.length();
+  static int expect(ScanText text, int at, String literal, boolean complete) {
+    int end = text.length;
     for (int k = 0; k < literal.length(); k++) {
       if (at + k == end) {
         return complete ? NO : MORE;
       }
-      if (text.charAt(at + k) != literal.charAt(k)) {
+      if (text.chars[at + k] != literal.charAt(k)) {
         return NO;
       }
     }

@@ -38,36 +38,12 @@ final class Chars {
     return isAlnum(c) || c == '-' || c == '_';
   }
 
-  /** The char before {@code i}, or 0 at the start of the text. */
-  static char before(String text, int i) {
-    return i > 0 ? text.charAt(i - 1) : 0;
-  }
-
-  /** The char at {@code i}, or 0 past the end. */
-  static char at(String text, int i) {
-    return i < text.length() ? text.charAt(i) : 0;
-  }
-
-  /**
-   * Where a proper prefix of {@code literal} ends the text at or after {@code from}: the start of
-   * the longest such prefix, or -1. A literal cut by the end of the window may still complete.
-   */
-  static int partialAtEnd(String text, int from, String literal) {
-    int end = text.length();
-    for (int k = Math.min(literal.length() - 1, end - from); k > 0; k--) {
-      if (text.regionMatches(end - k, literal, 0, k)) {
-        return end - k;
-      }
-    }
-    return -1;
-  }
-
   /** Shannon entropy of {@code text[from, to)} in bits per char. */
-  static double entropy(String text, int from, int to) {
+  static double entropy(char[] text, int from, int to) {
     int[] counts = new int[128];
     int other = 0;
     for (int i = from; i < to; i++) {
-      char c = text.charAt(i);
+      char c = text[i];
       if (c < 128) {
         counts[c]++;
       } else {

@@ -22,13 +22,51 @@ final class CreditCardDetector extends CandidateDetector {
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    return Numbers.nextNumber(text, from, limit);
+  int classes() {
+    return ScanText.DIGIT_RUN;
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int next(ScanText text, int from, int limit, boolean complete) {
+    int[] positions = text.positions(ScanText.DIGIT_RUN);
+    int count = text.count(ScanText.DIGIT_RUN);
+    for (int p = text.first(ScanText.DIGIT_RUN, from); p < count; p++) {
+      int i = positions[p];
+      if (i >= limit) {
+        return -1;
+      }
+      if (Numbers.leftBoundary(text, i) && enoughDigits(text, i)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Whether at least {@link #MIN_DIGITS} digits (or the end of the window) follow, with single
+   * separators: most numbers in text are short, and this rules them out without more work.
+   */
+  private static boolean enoughDigits(ScanText text, int start) {
+    char[] c = text.chars;
+    int end = text.length;
+    int n = 0;
+    for (int q = start; q < end; q++) {
+      char ch = c[q];
+      if (ch >= '0' && ch <= '9') {
+        if (++n >= MIN_DIGITS) {
+          return true;
+        }
+      } else if (!((ch == ' ' || ch == '-') && q + 1 < end && Chars.isDigit(c[q + 1]))) {
+        return q + 1 == end && (ch == ' ' || ch == '-'); // a separator may end the window
+      }
+    }
+    return true; // the window ends inside the number
+  }
+
+  @Override
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] chars = text.chars;
+    int end = text.length;
     int[] digits = new int[MAX_DIGITS + 1];
     // Group ends: after how many digits, and where.
     int[] groupDigits = new int[MAX_DIGITS + 1];
@@ -37,8 +75,8 @@ final class CreditCardDetector extends CandidateDetector {
     int n = 0;
     int q = start;
     while (true) {
-      while (q < end && n <= MAX_DIGITS && Chars.isDigit(text.charAt(q))) {
-        digits[n++] = text.charAt(q) - '0';
+      while (q < end && n <= MAX_DIGITS && Chars.isDigit(chars[q])) {
+        digits[n++] = chars[q] - '0';
         q++;
       }
       if (n > MAX_DIGITS) {
@@ -54,7 +92,7 @@ final class CreditCardDetector extends CandidateDetector {
       }
       groupDigits[groups] = n;
       groupEnds[groups++] = q;
-      char c = text.charAt(q);
+      char c = chars[q];
       if (c == ' ' || c == '-') {
         if (q + 1 == end) {
           if (!complete) {
@@ -62,7 +100,7 @@ final class CreditCardDetector extends CandidateDetector {
           }
           break;
         }
-        if (Chars.isDigit(text.charAt(q + 1))) {
+        if (Chars.isDigit(chars[q + 1])) {
           q++;
           continue;
         }
@@ -87,12 +125,12 @@ final class CreditCardDetector extends CandidateDetector {
   }
 
   /** 1 when a number may end at {@code e}, {@link #NO} or {@link #MORE}. */
-  static int rightBoundary(String text, int e, boolean complete) {
-    int end = text.length();
+  static int rightBoundary(ScanText text, int e, boolean complete) {
+    int end = text.length;
     if (e == end) {
       return complete ? 1 : MORE;
     }
-    char c = text.charAt(e);
+    char c = text.chars[e];
     if (Chars.isWord(c)) {
       return NO;
     }
@@ -100,7 +138,7 @@ final class CreditCardDetector extends CandidateDetector {
       if (e + 1 == end) {
         return complete ? 1 : MORE;
       }
-      return Chars.isDigit(text.charAt(e + 1)) ? NO : 1;
+      return Chars.isDigit(text.chars[e + 1]) ? NO : 1;
     }
     return 1;
   }

@@ -41,12 +41,40 @@ abstract class Detector {
   abstract int maxLength();
 
   /**
-   * Scans {@code text[from, text.length())}.
+   * Scans {@code text[from, text.length)}. The positions of {@link #classes()} are indexed from at
+   * most {@link #INDEX_BEFORE} chars before {@code from}.
    *
    * @return the hold-back point in {@code [from, limit]}: {@code limit} when nothing before it is
    *     still open (always so when {@code complete})
    */
-  abstract int scan(String text, int from, int limit, boolean complete, MatchSink sink);
+  abstract int scan(ScanText text, int from, int limit, boolean complete, MatchSink sink);
+
+  /**
+   * The {@link ScanText} position classes this detector visits. A detector that has none of them in
+   * a scan, and whose {@link #mayPendAtEnd} is false, is skipped: it can find nothing.
+   */
+  abstract int classes();
+
+  /**
+   * Whether text ending with {@code last} may hold the start of a value that has none of the
+   * positions of {@link #classes()} yet (a literal's first chars, a word before an {@code @}).
+   * Detectors without {@link #classes()} are never skipped. Must depend on whether {@code last} is
+   * ASCII only above ASCII (it is asked once, for a few chars).
+   */
+  boolean mayPendAtEnd(char last) {
+    return false;
+  }
+
+  /** How far before {@code from} positions are indexed (a separator before a value). */
+  static final int INDEX_BEFORE = 16;
+
+  /**
+   * Whether this detector starts from positions before {@code from} (up to {@link #INDEX_BEFORE});
+   * others only from positions at or after it.
+   */
+  boolean readsPositionsBefore() {
+    return false;
+  }
 
   /** Receives the matches of one detector. */
   interface MatchSink {

@@ -1,5 +1,6 @@
 package dev.jitgw.policy.masking;
 
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -38,13 +39,21 @@ final class EmailDetector extends CandidateDetector {
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    int i = from;
-    while (true) {
-      int at = text.indexOf('@', i);
-      if (at < 0) {
-        break;
-      }
+  int classes() {
+    return ScanText.AT;
+  }
+
+  @Override
+  boolean mayPendAtEnd(char last) {
+    return isLocal(last); // a word that may turn out to be a local part
+  }
+
+  @Override
+  int next(ScanText text, int from, int limit, boolean complete) {
+    int[] positions = text.positions(ScanText.AT);
+    int count = text.count(ScanText.AT);
+    for (int p = text.first(ScanText.AT, from); p < count; p++) {
+      int at = positions[p];
       int start = localStart(text, at);
       if (start >= from) {
         return start < limit ? start : -1;
@@ -52,12 +61,10 @@ final class EmailDetector extends CandidateDetector {
       if (at >= limit) {
         return -1;
       }
-      i = at + 1;
     }
     if (!complete) {
       // A run of local-part characters ending the window becomes an address if '@' comes next.
-      int end = text.length();
-      int start = localStart(text, end);
+      int start = localStart(text, text.length);
       if (start >= from && start < limit) {
         return start;
       }
@@ -69,9 +76,10 @@ final class EmailDetector extends CandidateDetector {
    * The start of the whole run of local-part characters ending at {@code end}, or -1 when there is
    * none or it is longer than a local part may be (then no address can end there).
    */
-  private static int localStart(String text, int end) {
+  private static int localStart(ScanText text, int end) {
+    char[] c = text.chars;
     int s = end;
-    while (s > 0 && end - s <= MAX_LOCAL && isLocal(text.charAt(s - 1))) {
+    while (s > 0 && end - s <= MAX_LOCAL && isLocal(c[s - 1])) {
       s--;
     }
     if (s == end || end - s > MAX_LOCAL) {
@@ -81,23 +89,21 @@ final class EmailDetector extends CandidateDetector {
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] c = text.chars;
+    int end = text.length;
     int at = start;
-    while (at < end && isLocal(text.charAt(at))) {
+    while (at < end && isLocal(c[at])) {
       at++;
     }
     if (at == end) {
       return complete ? NO : MORE;
     }
-    if (text.charAt(at) != '@'
-        || at - start > MAX_LOCAL
-        || text.charAt(start) == '.'
-        || text.charAt(at - 1) == '.') {
+    if (c[at] != '@' || at - start > MAX_LOCAL || c[start] == '.' || c[at - 1] == '.') {
       return NO;
     }
     int q = at + 1;
-    while (q < end && q - at <= MAX_DOMAIN && isDomain(text.charAt(q))) {
+    while (q < end && q - at <= MAX_DOMAIN && isDomain(c[q])) {
       q++;
     }
     if (q == end && !complete) {
@@ -107,36 +113,33 @@ final class EmailDetector extends CandidateDetector {
       return NO;
     }
     int e = q;
-    while (e > at + 1 && (text.charAt(e - 1) == '.' || text.charAt(e - 1) == '-')) {
+    while (e > at + 1 && (c[e - 1] == '.' || c[e - 1] == '-')) {
       e--;
     }
-    return validDomain(text, at + 1, e) ? e : NO;
+    return validDomain(c, at + 1, e) ? e : NO;
   }
 
-  private static boolean validDomain(String text, int from, int to) {
+  private static boolean validDomain(char[] text, int from, int to) {
     int labels = 0;
     int labelStart = from;
     for (int i = from; i <= to; i++) {
-      if (i == to || text.charAt(i) == '.') {
+      if (i == to || text[i] == '.') {
         int length = i - labelStart;
-        if (length < 1
-            || length > 63
-            || text.charAt(labelStart) == '-'
-            || text.charAt(i - 1) == '-') {
+        if (length < 1 || length > 63 || text[labelStart] == '-' || text[i - 1] == '-') {
           return false;
         }
         labels++;
         if (i == to) {
-          String tld = text.substring(labelStart, i);
           if (labels < 2 || length < 2 || length > 24) {
             return false;
           }
-          for (int k = 0; k < tld.length(); k++) {
-            if (!Chars.isLetter(tld.charAt(k))) {
+          for (int k = labelStart; k < i; k++) {
+            if (!Chars.isLetter(text[k])) {
               return false;
             }
           }
-          return !FILE_EXTENSIONS.contains(tld.toLowerCase(java.util.Locale.ROOT));
+          String tld = new String(text, labelStart, length).toLowerCase(Locale.ROOT);
+          return !FILE_EXTENSIONS.contains(tld);
         }
         labelStart = i + 1;
       }

@@ -1,7 +1,5 @@
 package dev.jitgw.policy.masking;
 
-import java.util.Locale;
-
 /**
  * {@code generic_secret}: a high-entropy value after a label that names a secret: {@code
  * API_KEY=...}, {@code "client_secret": "..."}, {@code token: ...}, {@code Authorization: Bearer
@@ -70,36 +68,42 @@ final class GenericSecretDetector extends Detector {
   }
 
   @Override
-  int scan(String text, int from, int limit, boolean complete, MatchSink sink) {
-    int end = text.length();
-    // A separator in the context may introduce a value that starts in the window.
-    int i = Math.max(0, from - SEPARATOR_REACH);
-    int nextColon = -2;
-    int nextEquals = -2;
-    // Every separator is examined, also those inside a value just masked (a value may contain
-    // '='), so that where the window starts never changes what is found.
+  int classes() {
+    return ScanText.COLON | ScanText.EQUALS;
+  }
+
+  @Override
+  boolean readsPositionsBefore() {
+    return true; // the separator before a value that starts in the window
+  }
+
+  @Override
+  int scan(ScanText text, int from, int limit, boolean complete, MatchSink sink) {
+    char[] c = text.chars;
+    int end = text.length;
+    // A separator in the context may introduce a value that starts in the window. Every separator
+    // is examined, also those inside a value just masked (a value may contain '='), so that where
+    // the window starts never changes what is found.
+    int first = Math.max(0, from - SEPARATOR_REACH);
+    int[] colons = text.positions(ScanText.COLON);
+    int colonCount = text.count(ScanText.COLON);
+    int[] equals = text.positions(ScanText.EQUALS);
+    int equalsCount = text.count(ScanText.EQUALS);
+    int ci = text.first(ScanText.COLON, first);
+    int ei = text.first(ScanText.EQUALS, first);
     int decided = from;
-    while (i < end) {
-      if (nextColon != -1 && nextColon < i) {
-        nextColon = text.indexOf(':', i);
-      }
-      if (nextEquals != -1 && nextEquals < i) {
-        nextEquals = text.indexOf('=', i);
-      }
+    while (ci < colonCount || ei < equalsCount) {
       int sep;
-      if (nextColon < 0) {
-        sep = nextEquals;
-      } else if (nextEquals < 0) {
-        sep = nextColon;
+      if (ei >= equalsCount || (ci < colonCount && colons[ci] < equals[ei])) {
+        sep = colons[ci++];
       } else {
-        sep = Math.min(nextColon, nextEquals);
+        sep = equals[ei++];
       }
-      if (sep < 0 || sep >= limit) {
+      if (sep >= limit) {
         return limit;
       }
-      i = sep + 1;
       int valueFrom = separatorEnd(text, sep);
-      if (valueFrom < 0 || !labelBefore(text, sep)) {
+      if (valueFrom < 0 || !labelBefore(c, sep)) {
         continue;
       }
       int v = valueStart(text, valueFrom);
@@ -113,17 +117,17 @@ final class GenericSecretDetector extends Detector {
         continue; // the value has not started: the next window sees this separator again
       }
       int w = v;
-      while (w < end && w - v < MAX_VALUE && isValueChar(text.charAt(w))) {
+      while (w < end && w - v < MAX_VALUE && isValueChar(c[w])) {
         w++;
       }
       if (w == end && !complete && w - v < MAX_VALUE) {
         return v;
       }
       int e = w;
-      while (e > v && text.charAt(e - 1) == '.') {
+      while (e > v && c[e - 1] == '.') {
         e--;
       }
-      if (validValue(text, v, e)) {
+      if (validValue(c, v, e)) {
         sink.match(v, e);
         decided = e;
       }
@@ -135,10 +139,10 @@ final class GenericSecretDetector extends Detector {
    * Where the value may start after the separator at {@code sep}; -1 when the character is part of
    * an operator ({@code ==}, {@code !=}, {@code ::}, {@code <=}) rather than a separator.
    */
-  private static int separatorEnd(String text, int sep) {
-    char before = Chars.before(text, sep);
-    char after = Chars.at(text, sep + 1);
-    if (text.charAt(sep) == ':') {
+  private static int separatorEnd(ScanText text, int sep) {
+    char before = text.before(sep);
+    char after = text.at(sep + 1);
+    if (text.chars[sep] == ':') {
       if (after == ':' || before == ':') {
         return -1;
       }
@@ -156,58 +160,74 @@ final class GenericSecretDetector extends Detector {
     return after == '>' ? sep + 2 : sep + 1;
   }
 
-  private static boolean labelBefore(String text, int sep) {
+  private static boolean labelBefore(char[] c, int sep) {
     int k = sep;
-    while (k > 0 && sep - k < MAX_SPACES && text.charAt(k - 1) == ' ') {
+    while (k > 0 && sep - k < MAX_SPACES && c[k - 1] == ' ') {
       k--;
     }
-    if (k > 0 && (text.charAt(k - 1) == '"' || text.charAt(k - 1) == '\'')) {
+    if (k > 0 && (c[k - 1] == '"' || c[k - 1] == '\'')) {
       k--;
     }
     int labelEnd = k;
-    while (k > 0 && labelEnd - k < MAX_LABEL && isLabelChar(text.charAt(k - 1))) {
+    while (k > 0 && labelEnd - k < MAX_LABEL && isLabelChar(c[k - 1])) {
       k--;
     }
     if (k == labelEnd) {
       return false;
     }
-    String label = text.substring(k, labelEnd).toLowerCase(Locale.ROOT);
     for (String keyword : KEYWORDS) {
-      if (label.endsWith(keyword)) {
+      if (endsWithIgnoreCase(c, k, labelEnd, keyword)) {
         return true;
       }
     }
     return false;
   }
 
-  private static int valueStart(String text, int from) {
-    int end = text.length();
+  private static boolean endsWithIgnoreCase(char[] c, int from, int to, String lower) {
+    int n = lower.length();
+    if (to - from < n) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char ch = c[to - n + i];
+      if (ch >= 'A' && ch <= 'Z') {
+        ch += 32;
+      }
+      if (ch != lower.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int valueStart(ScanText text, int from) {
+    char[] c = text.chars;
+    int end = text.length;
     int v = from;
-    while (v < end && v - from < MAX_SPACES && text.charAt(v) == ' ') {
+    while (v < end && v - from < MAX_SPACES && c[v] == ' ') {
       v++;
     }
-    if (v < end && (text.charAt(v) == '"' || text.charAt(v) == '\'' || text.charAt(v) == '`')) {
+    if (v < end && (c[v] == '"' || c[v] == '\'' || c[v] == '`')) {
       v++;
     }
     for (String scheme : SCHEMES) {
-      if (text.regionMatches(true, v, scheme, 0, scheme.length())) {
+      if (text.regionMatchesIgnoreCase(v, scheme)) {
         return v + scheme.length();
       }
     }
     return v;
   }
 
-  private static boolean validValue(String text, int from, int to) {
+  private static boolean validValue(char[] c, int from, int to) {
     if (to - from < MIN_VALUE) {
       return false;
     }
     boolean letter = false;
     boolean digit = false;
     for (int i = from; i < to; i++) {
-      char c = text.charAt(i);
-      letter |= Chars.isLetter(c);
-      digit |= Chars.isDigit(c);
+      letter |= Chars.isLetter(c[i]);
+      digit |= Chars.isDigit(c[i]);
     }
-    return letter && digit && Chars.entropy(text, from, to) >= MIN_ENTROPY;
+    return letter && digit && Chars.entropy(c, from, to) >= MIN_ENTROPY;
   }
 }

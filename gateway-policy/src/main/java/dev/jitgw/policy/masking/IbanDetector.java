@@ -39,36 +39,47 @@ final class IbanDetector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    return !Chars.isWord(Chars.before(text, start));
+  int classes() {
+    return ScanText.UPPER;
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    int end = text.length();
-    for (int i = from; i < limit; i++) {
-      char c = text.charAt(i);
-      if (c < 'A' || c > 'Z' || !leftBoundary(text, i)) {
-        continue;
+  boolean leftBoundary(ScanText text, int start) {
+    return !Chars.isWord(text.before(start));
+  }
+
+  @Override
+  int next(ScanText text, int from, int limit, boolean complete) {
+    char[] c = text.chars;
+    int end = text.length;
+    int[] positions = text.positions(ScanText.UPPER);
+    int count = text.count(ScanText.UPPER);
+    for (int p = text.first(ScanText.UPPER, from); p < count; p++) {
+      int i = positions[p];
+      if (i >= limit) {
+        return -1;
       }
       // Cheap rejections on what is already there: CC then two digits.
-      if (i + 1 < end && !Chars.isUpper(text.charAt(i + 1))) {
+      if (i + 1 < end && !Chars.isUpper(c[i + 1])) {
         continue;
       }
-      if (i + 2 < end && !Chars.isDigit(text.charAt(i + 2))) {
+      if (i + 2 < end && !Chars.isDigit(c[i + 2])) {
         continue;
       }
-      if (i + 3 < end && !Chars.isDigit(text.charAt(i + 3))) {
+      if (i + 3 < end && !Chars.isDigit(c[i + 3])) {
         continue;
       }
-      return i;
+      if (leftBoundary(text, i)) {
+        return i;
+      }
     }
     return -1;
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] chars = text.chars;
+    int end = text.length;
     if (start + 2 > end) {
       return complete ? NO : MORE;
     }
@@ -76,30 +87,30 @@ final class IbanDetector extends CandidateDetector {
     if (length == null) {
       return NO;
     }
-    char[] chars = new char[length];
+    char[] iban = new char[length];
     int count = 0;
     int q = start;
     while (count < length) {
       if (q == end) {
         return complete ? NO : MORE;
       }
-      char c = text.charAt(q);
+      char c = chars[q];
       if (Chars.isUpper(c) || Chars.isDigit(c)) {
         if ((count == 2 || count == 3) && !Chars.isDigit(c)) {
           return NO;
         }
-        chars[count++] = c;
+        iban[count++] = c;
         q++;
         continue;
       }
-      if (c == ' ' && count >= 4 && text.charAt(q - 1) != ' ') {
+      if (c == ' ' && count >= 4 && chars[q - 1] != ' ') {
         if (q + 1 == end) {
           if (!complete) {
             return MORE;
           }
           return NO;
         }
-        char after = text.charAt(q + 1);
+        char after = chars[q + 1];
         if (Chars.isUpper(after) || Chars.isDigit(after)) {
           q++;
           continue;
@@ -111,11 +122,11 @@ final class IbanDetector extends CandidateDetector {
       if (!complete) {
         return MORE;
       }
-    } else if (Chars.isWord(text.charAt(q))) {
+    } else if (Chars.isWord(chars[q])) {
       return NO;
     }
-    int check = (chars[2] - '0') * 10 + (chars[3] - '0');
-    return check >= 2 && check <= 98 && mod97(chars) == 1 ? q : NO;
+    int check = (iban[2] - '0') * 10 + (iban[3] - '0');
+    return check >= 2 && check <= 98 && mod97(iban) == 1 ? q : NO;
   }
 
   /** ISO 7064 MOD 97-10 over the IBAN with its first four characters moved to the end. */

@@ -19,52 +19,75 @@ final class Ipv4Detector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    char c = Chars.before(text, start);
-    if (Chars.isWord(c) || c == '.') {
-      return false;
-    }
-    return c != '-' || !Chars.isLetter(Chars.before(text, start - 1));
+  int classes() {
+    return ScanText.DIGIT_RUN;
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    for (int i = from; i < limit; i++) {
-      char c = text.charAt(i);
-      if (c >= '0' && c <= '9' && leftBoundary(text, i)) {
+  boolean leftBoundary(ScanText text, int start) {
+    char c = text.before(start);
+    if (Chars.isWord(c) || c == '.') {
+      return false;
+    }
+    return c != '-' || !Chars.isLetter(text.before(start - 1));
+  }
+
+  @Override
+  int next(ScanText text, int from, int limit, boolean complete) {
+    int[] positions = text.positions(ScanText.DIGIT_RUN);
+    int count = text.count(ScanText.DIGIT_RUN);
+    for (int p = text.first(ScanText.DIGIT_RUN, from); p < count; p++) {
+      int i = positions[p];
+      if (i >= limit) {
+        return -1;
+      }
+      if (dotAfterDigits(text, i) && leftBoundary(text, i)) {
         return i;
       }
     }
     return -1;
   }
 
+  /** Whether 1 to 3 digits and a dot start here, as far as the window shows. */
+  private static boolean dotAfterDigits(ScanText text, int start) {
+    char[] c = text.chars;
+    int end = text.length;
+    for (int q = start; q < end && q <= start + 3; q++) {
+      if (!Chars.isDigit(c[q])) {
+        return c[q] == '.' && q > start;
+      }
+    }
+    return end <= start + 3;
+  }
+
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] chars = text.chars;
+    int end = text.length;
     int q = start;
     for (int part = 0; part < 4; part++) {
       int partStart = q;
       int value = 0;
-      while (q < end && q - partStart < 3 && Chars.isDigit(text.charAt(q))) {
-        value = value * 10 + (text.charAt(q) - '0');
+      while (q < end && q - partStart < 3 && Chars.isDigit(chars[q])) {
+        value = value * 10 + (chars[q] - '0');
         q++;
       }
       if (q == end) {
         if (!complete) {
           return MORE;
         }
-      } else if (Chars.isDigit(text.charAt(q))) {
+      } else if (Chars.isDigit(chars[q])) {
         return NO; // four digits
       }
       int length = q - partStart;
-      if (length == 0 || value > 255 || (length > 1 && text.charAt(partStart) == '0')) {
+      if (length == 0 || value > 255 || (length > 1 && chars[partStart] == '0')) {
         return NO;
       }
       if (part < 3) {
         if (q == end) {
           return NO; // complete: the text ends before four parts
         }
-        if (text.charAt(q) != '.') {
+        if (chars[q] != '.') {
           return NO;
         }
         q++;
@@ -73,7 +96,7 @@ final class Ipv4Detector extends CandidateDetector {
     if (q == end) {
       return complete ? q : MORE;
     }
-    char c = text.charAt(q);
+    char c = chars[q];
     if (Chars.isWord(c)) {
       return NO;
     }
@@ -81,7 +104,7 @@ final class Ipv4Detector extends CandidateDetector {
       if (q + 1 == end) {
         return complete ? q : MORE;
       }
-      char after = text.charAt(q + 1);
+      char after = chars[q + 1];
       if (c == '.' ? Chars.isAlnum(after) : Chars.isLetter(after)) {
         return NO;
       }

@@ -25,18 +25,30 @@ final class Ipv6Detector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    char c = Chars.before(text, start);
+  int classes() {
+    return ScanText.COLON;
+  }
+
+  @Override
+  boolean mayPendAtEnd(char last) {
+    return Chars.isHex(last); // a first group, before its colon
+  }
+
+  @Override
+  boolean leftBoundary(ScanText text, int start) {
+    char c = text.before(start);
     return !Chars.isWord(c) && !isAddressChar(c);
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    int i = from;
-    while (true) {
-      int colon = text.indexOf(':', i);
-      if (colon < 0) {
-        break;
+  int next(ScanText text, int from, int limit, boolean complete) {
+    int[] positions = text.positions(ScanText.COLON);
+    int count = text.count(ScanText.COLON);
+    int lastRun = -1;
+    for (int p = text.first(ScanText.COLON, from); p < count; p++) {
+      int colon = positions[p];
+      if (colon < lastRun) {
+        continue; // a later colon of a run already decided
       }
       int start = runStart(text, colon);
       if (start >= from && leftBoundary(text, start)) {
@@ -45,13 +57,14 @@ final class Ipv6Detector extends CandidateDetector {
       if (colon >= limit) {
         return -1;
       }
-      i = colon + 1;
+      lastRun = runEnd(text, colon);
     }
     if (!complete) {
       // A first group ending the window becomes an address if ':' comes next.
-      int end = text.length();
+      char[] c = text.chars;
+      int end = text.length;
       int start = end;
-      while (start > from && end - start < 4 && Chars.isHex(text.charAt(start - 1))) {
+      while (start > from && end - start < 4 && Chars.isHex(c[start - 1])) {
         start--;
       }
       if (start < end && start < limit && leftBoundary(text, start)) {
@@ -62,19 +75,31 @@ final class Ipv6Detector extends CandidateDetector {
   }
 
   /** The start of the run of address characters around {@code colon}, or -1 when too long. */
-  private static int runStart(String text, int colon) {
+  private static int runStart(ScanText text, int colon) {
+    char[] c = text.chars;
     int s = colon;
-    while (s > 0 && colon - s <= MAX && isAddressChar(text.charAt(s - 1))) {
+    while (s > 0 && colon - s <= MAX && isAddressChar(c[s - 1])) {
       s--;
     }
     return colon - s > MAX ? -1 : s;
   }
 
+  /** The end of the run of address characters from {@code colon} (bounded). */
+  private static int runEnd(ScanText text, int colon) {
+    char[] c = text.chars;
+    int e = colon;
+    while (e < text.length && e - colon <= MAX && isAddressChar(c[e])) {
+      e++;
+    }
+    return e;
+  }
+
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] chars = text.chars;
+    int end = text.length;
     int q = start;
-    while (q < end && q - start <= MAX && isAddressChar(text.charAt(q))) {
+    while (q < end && q - start <= MAX && isAddressChar(chars[q])) {
       q++;
     }
     if (q - start > MAX) {
@@ -83,20 +108,20 @@ final class Ipv6Detector extends CandidateDetector {
     if (q == end && !complete) {
       return MORE;
     }
-    if (q < end && (Chars.isWord(text.charAt(q)))) {
+    if (q < end && (Chars.isWord(chars[q]))) {
       return NO;
     }
     int e = q;
-    while (e > start && text.charAt(e - 1) == '.') {
+    while (e > start && chars[e - 1] == '.') {
       e--;
     }
-    if (e - start >= 2 && text.charAt(e - 1) == ':' && text.charAt(e - 2) != ':') {
+    if (e - start >= 2 && chars[e - 1] == ':' && chars[e - 2] != ':') {
       e--;
     }
-    return valid(text, start, e) ? e : NO;
+    return valid(chars, start, e) ? e : NO;
   }
 
-  static boolean valid(String text, int from, int to) {
+  static boolean valid(char[] text, int from, int to) {
     if (to - from < 2) {
       return false;
     }
@@ -104,19 +129,19 @@ final class Ipv6Detector extends CandidateDetector {
     boolean compressed = false;
     int groups = 0;
     int i = from;
-    if (text.startsWith("::", i)) {
+    if (startsWithPair(text, i, to)) {
       compressed = true;
       i += 2;
-    } else if (text.charAt(i) == ':') {
+    } else if (text[i] == ':') {
       return false;
     }
     while (i < to) {
       int groupStart = i;
-      while (i < to && Chars.isHex(text.charAt(i))) {
-        digit |= Chars.isDigit(text.charAt(i));
+      while (i < to && Chars.isHex(text[i])) {
+        digit |= Chars.isDigit(text[i]);
         i++;
       }
-      if (i < to && text.charAt(i) == '.') {
+      if (i < to && text[i] == '.') {
         // An IPv4 tail takes the place of the last two groups.
         if (!ipv4(text, groupStart, to)) {
           return false;
@@ -135,7 +160,7 @@ final class Ipv6Detector extends CandidateDetector {
         break;
       }
       // text[i] == ':'
-      if (text.startsWith("::", i)) {
+      if (startsWithPair(text, i, to)) {
         if (compressed) {
           return false;
         }
@@ -154,28 +179,32 @@ final class Ipv6Detector extends CandidateDetector {
     return compressed ? groups <= 7 : groups == 8;
   }
 
-  private static boolean ipv4(String text, int from, int to) {
+  private static boolean ipv4(char[] text, int from, int to) {
     int parts = 0;
     int i = from;
     while (true) {
       int partStart = i;
       int value = 0;
-      while (i < to && Chars.isDigit(text.charAt(i)) && i - partStart < 3) {
-        value = value * 10 + (text.charAt(i) - '0');
+      while (i < to && Chars.isDigit(text[i]) && i - partStart < 3) {
+        value = value * 10 + (text[i] - '0');
         i++;
       }
       int length = i - partStart;
-      if (length == 0 || value > 255 || (length > 1 && text.charAt(partStart) == '0')) {
+      if (length == 0 || value > 255 || (length > 1 && text[partStart] == '0')) {
         return false;
       }
       parts++;
       if (i == to) {
         return parts == 4;
       }
-      if (text.charAt(i) != '.' || parts == 4) {
+      if (text[i] != '.' || parts == 4) {
         return false;
       }
       i++;
     }
+  }
+
+  private static boolean startsWithPair(char[] text, int i, int to) {
+    return i + 1 < to && text[i] == ':' && text[i + 1] == ':';
   }
 }

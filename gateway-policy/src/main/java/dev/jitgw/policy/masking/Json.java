@@ -88,71 +88,80 @@ final class Json {
     }
 
     void writeInt(int value) {
-      writeAscii(Integer.toString(value));
+      if (value >= 0 && value < 10) {
+        write('0' + value);
+      } else {
+        writeAscii(Integer.toString(value));
+      }
     }
+
+    private char[] scratch = new char[64];
 
     /** {@code s} as a JSON string literal, UTF-8, quotes included. */
     void writeJsonString(String s) {
-      reserve(s.length() + 2);
-      bytes[length++] = '"';
       int n = s.length();
-      for (int i = 0; i < n; i++) {
-        char c = s.charAt(i);
-        if (c < 0x80) {
-          if (c >= 0x20 && c != '"' && c != '\\') {
-            reserve(1);
-            bytes[length++] = (byte) c;
-          } else {
-            writeEscape(c);
-          }
-        } else if (c < 0x800) {
-          reserve(2);
-          bytes[length++] = (byte) (0xC0 | (c >> 6));
-          bytes[length++] = (byte) (0x80 | (c & 0x3F));
-        } else if (Character.isHighSurrogate(c)
-            && i + 1 < n
-            && Character.isLowSurrogate(s.charAt(i + 1))) {
-          int cp = Character.toCodePoint(c, s.charAt(++i));
-          reserve(4);
-          bytes[length++] = (byte) (0xF0 | (cp >> 18));
-          bytes[length++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-          bytes[length++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-          bytes[length++] = (byte) (0x80 | (cp & 0x3F));
-        } else if (Character.isSurrogate(c)) {
-          writeEscape(c); // half a character: escaped, so the bytes stay valid UTF-8
-        } else {
-          reserve(3);
-          bytes[length++] = (byte) (0xE0 | (c >> 12));
-          bytes[length++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-          bytes[length++] = (byte) (0x80 | (c & 0x3F));
-        }
+      if (scratch.length < n) {
+        scratch = new char[Math.max(n, 2 * scratch.length)];
       }
-      reserve(1);
-      bytes[length++] = '"';
+      s.getChars(0, n, scratch, 0);
+      writeJsonString(scratch, 0, n);
     }
 
-    private void writeEscape(char c) {
-      reserve(6);
-      bytes[length++] = '\\';
-      switch (c) {
-        case '"' -> bytes[length++] = '"';
-        case '\\' -> bytes[length++] = '\\';
-        case '\n' -> bytes[length++] = 'n';
-        case '\r' -> bytes[length++] = 'r';
-        case '\t' -> bytes[length++] = 't';
-        case '\b' -> bytes[length++] = 'b';
-        case '\f' -> bytes[length++] = 'f';
-        default -> {
-          bytes[length++] = 'u';
-          String hex = Integer.toHexString(c);
-          for (int k = hex.length(); k < 4; k++) {
-            bytes[length++] = '0';
+    /** {@code s[from, to)} as a JSON string literal, UTF-8, quotes included. */
+    void writeJsonString(char[] s, int from, int to) {
+      reserve(6 * (to - from) + 2); // the longest form of a char: a \\uXXXX escape
+      byte[] b = bytes;
+      int at = length;
+      b[at++] = '"';
+      for (int i = from; i < to; i++) {
+        char c = s[i];
+        if (c < 0x80) {
+          if (c >= 0x20 && c != '"' && c != '\\') {
+            b[at++] = (byte) c;
+          } else {
+            at = escape(b, at, c);
           }
-          for (int k = 0; k < hex.length(); k++) {
-            bytes[length++] = (byte) hex.charAt(k);
+        } else if (c < 0x800) {
+          b[at++] = (byte) (0xC0 | (c >> 6));
+          b[at++] = (byte) (0x80 | (c & 0x3F));
+        } else if (Character.isHighSurrogate(c)
+            && i + 1 < to
+            && Character.isLowSurrogate(s[i + 1])) {
+          int cp = Character.toCodePoint(c, s[++i]);
+          b[at++] = (byte) (0xF0 | (cp >> 18));
+          b[at++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+          b[at++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+          b[at++] = (byte) (0x80 | (cp & 0x3F));
+        } else if (Character.isSurrogate(c)) {
+          at = escape(b, at, c); // half a character: escaped, so the bytes stay valid UTF-8
+        } else {
+          b[at++] = (byte) (0xE0 | (c >> 12));
+          b[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+          b[at++] = (byte) (0x80 | (c & 0x3F));
+        }
+      }
+      b[at++] = '"';
+      length = at;
+    }
+
+    private static int escape(byte[] b, int at, char c) {
+      b[at++] = '\\';
+      switch (c) {
+        case '"' -> b[at++] = '"';
+        case '\\' -> b[at++] = '\\';
+        case '\n' -> b[at++] = 'n';
+        case '\r' -> b[at++] = 'r';
+        case '\t' -> b[at++] = 't';
+        case '\b' -> b[at++] = 'b';
+        case '\f' -> b[at++] = 'f';
+        default -> {
+          b[at++] = 'u';
+          for (int shift = 12; shift >= 0; shift -= 4) {
+            b[at++] = (byte) Character.forDigit((c >> shift) & 0xF, 16);
           }
         }
       }
+      return at;
     }
 
     /** The backing array; valid up to {@link #length()}, until the next write. */

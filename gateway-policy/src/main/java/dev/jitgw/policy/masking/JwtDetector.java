@@ -25,19 +25,30 @@ final class JwtDetector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    char c = Chars.before(text, start);
+  int classes() {
+    return ScanText.UPPER;
+  }
+
+  @Override
+  boolean mayPendAtEnd(char last) {
+    return last == 'e' || last == 'y'; // "e", "ey": the J has not come yet
+  }
+
+  @Override
+  boolean leftBoundary(ScanText text, int start) {
+    char c = text.before(start);
     return !Chars.isBase64Url(c) && c != '.';
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    return nextLiteral(text, OBJECT, from, limit, complete);
+  int next(ScanText text, int from, int limit, boolean complete) {
+    return nextLiteral(text, OBJECT, ScanText.UPPER, 2, from, limit, complete);
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] c = text.chars;
+    int end = text.length;
     int header = expect(text, start, OBJECT, complete);
     if (header != 1) {
       return header;
@@ -50,7 +61,7 @@ final class JwtDetector extends CandidateDetector {
       return complete ? NO : MORE;
     }
     int headerEnd = q;
-    if (q - start < MIN_SEGMENT || text.charAt(q) != '.') {
+    if (q - start < MIN_SEGMENT || c[q] != '.') {
       return NO;
     }
     q++;
@@ -66,7 +77,7 @@ final class JwtDetector extends CandidateDetector {
     if (q == end) {
       return complete ? NO : MORE;
     }
-    if (q - payloadStart < MIN_SEGMENT || text.charAt(q) != '.') {
+    if (q - payloadStart < MIN_SEGMENT || c[q] != '.') {
       return NO;
     }
     q = run(text, start, q + 1);
@@ -77,16 +88,17 @@ final class JwtDetector extends CandidateDetector {
   }
 
   /** The end of the base64url run from {@code from}, at most {@code MAX} from {@code start}. */
-  private static int run(String text, int start, int from) {
-    int end = text.length();
+  private static int run(ScanText text, int start, int from) {
+    char[] c = text.chars;
+    int end = text.length;
     int q = from;
-    while (q < end && q - start < MAX && Chars.isBase64Url(text.charAt(q))) {
+    while (q < end && q - start < MAX && Chars.isBase64Url(c[q])) {
       q++;
     }
     return q;
   }
 
-  private static boolean validHeader(String text, int from, int to) {
+  private static boolean validHeader(ScanText text, int from, int to) {
     try {
       byte[] json = Base64.getUrlDecoder().decode(text.substring(from, to));
       String header = new String(json, StandardCharsets.UTF_8);

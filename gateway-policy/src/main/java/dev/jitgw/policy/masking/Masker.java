@@ -20,13 +20,47 @@ import java.util.TreeMap;
 public final class Masker {
   private static final Masker NONE = new Masker(List.of());
 
+  /** Scratch text for {@link #mask}, one per thread (event loops reuse theirs). */
+  private static final ThreadLocal<ScanText> SCRATCH = ThreadLocal.withInitial(ScanText::new);
+
   private final Detector[] detectors;
+  private final int classes;
+
+  // Per detector, what decides whether it must scan, read once: calls through the Detector type
+  // are megamorphic, and a round asks for every detector.
+  private final int[] detectorClasses;
+  private final boolean[] readsBefore;
+  private final long[] pendsAtEnd; // two words per detector: the ASCII chars mayPendAtEnd accepts
+  private final boolean[] pendsAtEndAboveAscii;
   private final String[] replacements;
   private final List<String> names;
   private final int maxMatchLength;
 
   Masker(List<Detector> detectors) {
+    if (detectors.size() >= 0xFFFF) {
+      throw new IllegalArgumentException(
+          "detectors: " + detectors.size() + " (expected: fewer than 65535)");
+    }
     this.detectors = detectors.toArray(new Detector[0]);
+    int classes = 0;
+    int n = this.detectors.length;
+    this.detectorClasses = new int[n];
+    this.readsBefore = new boolean[n];
+    this.pendsAtEnd = new long[2 * n];
+    this.pendsAtEndAboveAscii = new boolean[n];
+    for (int d = 0; d < n; d++) {
+      Detector detector = this.detectors[d];
+      classes |= detector.classes();
+      detectorClasses[d] = detector.classes();
+      readsBefore[d] = detector.readsPositionsBefore();
+      for (char c = 0; c < 128; c++) {
+        if (detector.mayPendAtEnd(c)) {
+          pendsAtEnd[2 * d + (c >> 6)] |= 1L << (c & 63);
+        }
+      }
+      pendsAtEndAboveAscii[d] = detector.mayPendAtEnd('\u00e9') || detector.mayPendAtEnd('\u4e00');
+    }
+    this.classes = classes;
     this.replacements = new String[this.detectors.length];
     List<String> names = new ArrayList<>();
     int max = 0;
@@ -34,6 +68,9 @@ public final class Masker {
       replacements[i] = replacement(this.detectors[i].name());
       names.add(this.detectors[i].name());
       max = Math.max(max, this.detectors[i].maxLength());
+    }
+    if (max > 0xFFFF) {
+      throw new IllegalArgumentException("maxLength: " + max + " (expected: at most 65535)");
     }
     this.names = List.copyOf(names);
     this.maxMatchLength = max;
@@ -97,9 +134,14 @@ public final class Masker {
   public MaskResult mask(CharSequence text) {
     requireNonNull(text, "text");
     String s = text.toString();
+    if (detectors.length == 0) {
+      return new MaskResult(s, Map.of());
+    }
     long[] counts = new long[detectors.length];
-    StringBuilder out = new StringBuilder(s.length() + 16);
-    int end = round(s, 0, true, out, counts, new Matches());
+    ScanText scan = SCRATCH.get();
+    scan.set(s);
+    CharSink out = new CharSink();
+    int end = round(scan, 0, true, out, counts, new Matches());
     assert end == s.length();
     return new MaskResult(countsChanged(counts) ? out.toString() : s, counts(counts));
   }
@@ -138,26 +180,37 @@ public final class Masker {
    * complete}, {@code hold} is the end of the text.
    */
   int round(
-      String text, int from, boolean complete, StringBuilder out, long[] counts, Matches matches) {
-    int end = text.length();
+      ScanText text, int from, boolean complete, CharSink out, long[] counts, Matches matches) {
+    int end = text.length;
     int hold = end;
     matches.clear();
+    text.index(classes);
+    text.startScan(from, classes);
+    int present = text.present();
+    int presentBefore = text.presentBefore();
+    char last = end > from ? text.chars[end - 1] : 0;
     for (int d = 0; d < detectors.length; d++) {
+      int classes = detectorClasses[d];
+      if (classes != 0
+          && (classes & (readsBefore[d] ? presentBefore : present)) == 0
+          && (complete || !pendsAtEnd(d, last))) {
+        continue; // nothing this detector starts from, and nothing it could be waiting for
+      }
       matches.detector = d;
       int pending = detectors[d].scan(text, from, hold, complete, matches);
       if (pending < hold) {
         hold = pending;
       }
     }
-    if (!complete
-        && hold == end
-        && hold > from
-        && Character.isHighSurrogate(text.charAt(end - 1))) {
+    char[] c = text.chars;
+    if (!complete && hold == end && hold > from && Character.isHighSurrogate(c[end - 1])) {
       hold--; // wait for the second half of the character
     }
-    matches.normalize(text, from, complete);
-    if (!complete) {
-      hold = matches.settle(text, from, hold);
+    if (matches.size > 0) {
+      matches.normalize(text, from, complete);
+      if (!complete) {
+        hold = matches.settle(text, from, hold);
+      }
     }
     int pos = from;
     int n = matches.size;
@@ -175,22 +228,36 @@ public final class Masker {
         spanEnd = Math.max(spanEnd, m[3 * k + 1]);
         k++;
       }
-      out.append(text, pos, start).append(replacements[label]);
+      out.append(c, pos, start - pos);
+      out.append(replacements[label]);
+      matches.replaced++;
       counts[label]++;
       pos = spanEnd;
     }
-    out.append(text, pos, hold);
+    out.append(c, pos, hold - pos);
     return hold;
+  }
+
+  private boolean pendsAtEnd(int d, char last) {
+    if (last >= 128) {
+      return pendsAtEndAboveAscii[d];
+    }
+    return (pendsAtEnd[2 * d + (last >> 6)] & (1L << (last & 63))) != 0;
   }
 
   /** Matches of one round: (start, end, detector) triples, reused. */
   static final class Matches implements Detector.MatchSink {
     int[] data = new int[48];
+    private long[] keys = new long[16];
     int size;
     int detector;
 
+    /** Values replaced in the round. */
+    int replaced;
+
     void clear() {
       size = 0;
+      replaced = 0;
     }
 
     @Override
@@ -208,54 +275,50 @@ public final class Masker {
      * Widens matches to whole characters (a custom pattern may stop inside a surrogate pair) and
      * sorts them by start, longest first, then by detector.
      */
-    void normalize(String text, int from, boolean complete) {
+    void normalize(ScanText scan, int from, boolean complete) {
+      char[] text = scan.chars;
+      int length = scan.length;
       for (int i = 0; i < size; i++) {
         int start = data[3 * i];
         int end = data[3 * i + 1];
         if (start > from
-            && Character.isLowSurrogate(text.charAt(start))
-            && Character.isHighSurrogate(text.charAt(start - 1))) {
+            && Character.isLowSurrogate(text[start])
+            && Character.isHighSurrogate(text[start - 1])) {
           data[3 * i] = start - 1;
         }
-        if (end < text.length()
-            && Character.isLowSurrogate(text.charAt(end))
-            && Character.isHighSurrogate(text.charAt(end - 1))) {
+        if (end < length
+            && Character.isLowSurrogate(text[end])
+            && Character.isHighSurrogate(text[end - 1])) {
           data[3 * i + 1] = end + 1;
         }
       }
-      // Insertion sort: a round has few matches, often already in order.
-      for (int i = 1; i < size; i++) {
-        int s = data[3 * i];
-        int e = data[3 * i + 1];
-        int d = data[3 * i + 2];
-        int j = i - 1;
-        while (j >= 0 && before(s, e, d, data[3 * j], data[3 * j + 1], data[3 * j + 2])) {
-          data[3 * j + 3] = data[3 * j];
-          data[3 * j + 4] = data[3 * j + 1];
-          data[3 * j + 5] = data[3 * j + 2];
-          j--;
+      if (size > 1) {
+        // Sort by start, longest first, then detector, packed into longs: a match is at most
+        // 64 Ki chars long and a masker has fewer than 64 Ki detectors.
+        if (keys.length < size) {
+          keys = new long[Math.max(size, 2 * keys.length)];
         }
-        data[3 * j + 3] = s;
-        data[3 * j + 4] = e;
-        data[3 * j + 5] = d;
+        for (int i = 0; i < size; i++) {
+          long span = data[3 * i + 1] - data[3 * i];
+          keys[i] = ((long) data[3 * i] << 32) | ((0xFFFFL - span) << 16) | data[3 * i + 2];
+        }
+        Arrays.sort(keys, 0, size);
+        for (int i = 0; i < size; i++) {
+          int start = (int) (keys[i] >>> 32);
+          data[3 * i] = start;
+          data[3 * i + 1] = start + (int) (0xFFFFL - ((keys[i] >>> 16) & 0xFFFF));
+          data[3 * i + 2] = (int) (keys[i] & 0xFFFF);
+        }
       }
-    }
-
-    private static boolean before(int s1, int e1, int d1, int s2, int e2, int d2) {
-      if (s1 != s2) {
-        return s1 < s2;
-      }
-      if (e1 != e2) {
-        return e1 > e2;
-      }
-      return d1 < d2;
     }
 
     /**
      * Moves {@code hold} back until no match crosses it: a match that starts before the hold-back
      * point but ends after it is redone, whole, in a later round.
      */
-    int settle(String text, int from, int hold) {
+    int settle(ScanText scan, int from, int hold) {
+      char[] text = scan.chars;
+      int length = scan.length;
       int h = hold;
       boolean moved = true;
       while (moved) {
@@ -263,7 +326,7 @@ public final class Masker {
         for (int i = 0; i < size; i++) {
           int start = data[3 * i];
           int end = data[3 * i + 1];
-          boolean cutPair = end == text.length() && Character.isHighSurrogate(text.charAt(end - 1));
+          boolean cutPair = end == length && Character.isHighSurrogate(text[end - 1]);
           if (start < h && (end > h || cutPair)) {
             h = start;
             moved = true;
@@ -271,9 +334,9 @@ public final class Masker {
         }
       }
       if (h > from
-          && h < text.length()
-          && Character.isHighSurrogate(text.charAt(h - 1))
-          && Character.isLowSurrogate(text.charAt(h))) {
+          && h < length
+          && Character.isHighSurrogate(text[h - 1])
+          && Character.isLowSurrogate(text[h])) {
         h--;
       }
       return h;

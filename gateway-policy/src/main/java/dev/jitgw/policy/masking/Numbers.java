@@ -8,26 +8,15 @@ final class Numbers {
    * Whether a number may start at {@code start}: not inside a word, and not after a decimal point
    * or thousands separator that follows a digit ({@code 3.14159...}, {@code 1,234,567}).
    */
-  static boolean leftBoundary(String text, int start) {
-    char c = Chars.before(text, start);
+  static boolean leftBoundary(ScanText text, int start) {
+    char c = text.before(start);
     if (Chars.isWord(c)) {
       return false;
     }
     if (c == '.' || c == ',') {
-      return !Chars.isDigit(Chars.before(text, start - 1));
+      return !Chars.isDigit(text.before(start - 1));
     }
     return true;
-  }
-
-  /** The first digit at or after {@code from}, before {@code limit}, that may start a number. */
-  static int nextNumber(String text, int from, int limit) {
-    for (int i = from; i < limit; i++) {
-      char c = text.charAt(i);
-      if (c >= '0' && c <= '9' && leftBoundary(text, i)) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** Luhn checksum (ISO/IEC 7812-1 annex B) over {@code digits[0, n)}. */

@@ -21,34 +21,41 @@ final class PhoneDetector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    char c = Chars.before(text, start);
+  int classes() {
+    return ScanText.PLUS;
+  }
+
+  @Override
+  boolean leftBoundary(ScanText text, int start) {
+    char c = text.before(start);
     return !Chars.isWord(c) && c != '+';
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    int i = from;
-    while (true) {
-      int plus = text.indexOf('+', i);
-      if (plus < 0 || plus >= limit) {
+  int next(ScanText text, int from, int limit, boolean complete) {
+    int[] positions = text.positions(ScanText.PLUS);
+    int count = text.count(ScanText.PLUS);
+    for (int p = text.first(ScanText.PLUS, from); p < count; p++) {
+      int plus = positions[p];
+      if (plus >= limit) {
         return -1;
       }
       if (leftBoundary(text, plus)) {
         return plus;
       }
-      i = plus + 1;
     }
+    return -1;
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] chars = text.chars;
+    int end = text.length;
     int q = start + 1;
     if (q == end) {
       return complete ? NO : MORE;
     }
-    char first = text.charAt(q);
+    char first = chars[q];
     if (!Chars.isDigit(first) || first == '0') {
       return NO;
     }
@@ -60,7 +67,7 @@ final class PhoneDetector extends CandidateDetector {
         }
         break;
       }
-      char c = text.charAt(q);
+      char c = chars[q];
       if (Chars.isDigit(c)) {
         if (++digits > MAX_DIGITS) {
           return NO;
@@ -75,17 +82,17 @@ final class PhoneDetector extends CandidateDetector {
           }
           break;
         }
-        char after = text.charAt(q + 1);
+        char after = chars[q + 1];
         if (Chars.isDigit(after) || (c == ' ' && after == '(')) {
           q++;
           continue;
         }
         break;
       }
-      if (c == '(' && text.charAt(q - 1) == ' ') {
+      if (c == '(' && chars[q - 1] == ' ') {
         // An area code in parentheses: ( 1-4 digits ) followed by a space or digit.
         int r = q + 1;
-        while (r < end && r - q <= 4 && Chars.isDigit(text.charAt(r))) {
+        while (r < end && r - q <= 4 && Chars.isDigit(chars[r])) {
           r++;
         }
         if (r == end) {
@@ -94,7 +101,7 @@ final class PhoneDetector extends CandidateDetector {
           }
           break;
         }
-        if (r - q - 1 < 1 || r - q - 1 > 4 || text.charAt(r) != ')') {
+        if (r - q - 1 < 1 || r - q - 1 > 4 || chars[r] != ')') {
           break;
         }
         digits += r - q - 1;
@@ -108,13 +115,13 @@ final class PhoneDetector extends CandidateDetector {
     }
     // q is after the last digit or ')'; a separator we stopped at is not part of the number.
     int e = q;
-    while (e > start && !Chars.isDigit(text.charAt(e - 1)) && text.charAt(e - 1) != ')') {
+    while (e > start && !Chars.isDigit(chars[e - 1]) && chars[e - 1] != ')') {
       e--;
     }
     if (digits < MIN_DIGITS) {
       return NO;
     }
-    if (e < end && Chars.isWord(text.charAt(e)) && e == q) {
+    if (e < end && Chars.isWord(chars[e]) && e == q) {
       return NO;
     }
     return e;

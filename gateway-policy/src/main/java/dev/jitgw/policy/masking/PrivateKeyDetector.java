@@ -26,17 +26,23 @@ final class PrivateKeyDetector extends CandidateDetector {
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    return nextLiteral(text, BEGIN, from, limit, complete);
+  int classes() {
+    return ScanText.DASH;
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
+  int next(ScanText text, int from, int limit, boolean complete) {
+    return nextLiteral(text, BEGIN, ScanText.DASH, 0, from, limit, complete);
+  }
+
+  @Override
+  int matchAt(ScanText text, int start, boolean complete) {
     int begin = expect(text, start, BEGIN, complete);
     if (begin != 1) {
       return begin;
     }
-    int end = text.length();
+    char[] c = text.chars;
+    int end = text.length;
     int labelStart = start + BEGIN.length();
     int q = label(text, labelStart);
     if (q == end) {
@@ -65,7 +71,7 @@ final class PrivateKeyDetector extends CandidateDetector {
         return complete ? good : MORE;
       }
       if (lineBreak == 0) {
-        if (firstBreak && q < end && text.charAt(q) == ' ') {
+        if (firstBreak && q < end && c[q] == ' ') {
           lineBreak = 1; // a key flattened onto one line, spaces for line breaks
         } else {
           return good;
@@ -91,7 +97,7 @@ final class PrivateKeyDetector extends CandidateDetector {
         return good;
       }
       int lineEnd = q;
-      while (lineEnd < end && lineEnd - start < MAX && !isBreakChar(text.charAt(lineEnd))) {
+      while (lineEnd < end && lineEnd - start < MAX && !isBreakChar(c[lineEnd])) {
         lineEnd++;
       }
       if (lineEnd == end && !complete) {
@@ -104,10 +110,10 @@ final class PrivateKeyDetector extends CandidateDetector {
         afterHeader = false;
         continue;
       }
-      if (base64Line(text, q, lineEnd)) {
+      if (base64Line(c, q, lineEnd)) {
         sawBase64 = true;
         afterHeader = false;
-      } else if (!sawBase64 && headerLine(text, q, lineEnd)) {
+      } else if (!sawBase64 && headerLine(c, q, lineEnd)) {
         afterHeader = true;
       } else {
         return good;
@@ -126,12 +132,13 @@ final class PrivateKeyDetector extends CandidateDetector {
    * {@code \r\n} (a key inside a JSON or shell string); 0 when there is none; {@link #MORE} when
    * the window ends inside one.
    */
-  private static int lineBreak(String text, int at) {
-    int end = text.length();
+  private static int lineBreak(ScanText text, int at) {
+    char[] chars = text.chars;
+    int end = text.length;
     if (at == end) {
       return MORE;
     }
-    char c = text.charAt(at);
+    char c = chars[at];
     if (c == '\n') {
       return 1;
     }
@@ -139,13 +146,13 @@ final class PrivateKeyDetector extends CandidateDetector {
       if (at + 1 == end) {
         return MORE;
       }
-      return text.charAt(at + 1) == '\n' ? 2 : 1;
+      return chars[at + 1] == '\n' ? 2 : 1;
     }
     if (c == '\\') {
       if (at + 1 == end) {
         return MORE;
       }
-      char e = text.charAt(at + 1);
+      char e = chars[at + 1];
       if (e == 'n') {
         return 2;
       }
@@ -161,11 +168,11 @@ final class PrivateKeyDetector extends CandidateDetector {
   }
 
   /** Base64, possibly in chunks separated by single spaces. */
-  private static boolean base64Line(String text, int from, int to) {
+  private static boolean base64Line(char[] text, int from, int to) {
     for (int i = from; i < to; i++) {
-      char c = text.charAt(i);
+      char c = text[i];
       boolean base64 = Chars.isAlnum(c) || c == '+' || c == '/' || c == '=';
-      if (!base64 && !(c == ' ' && i > from && i + 1 < to && text.charAt(i - 1) != ' ')) {
+      if (!base64 && !(c == ' ' && i > from && i + 1 < to && text[i - 1] != ' ')) {
         return false;
       }
     }
@@ -173,16 +180,16 @@ final class PrivateKeyDetector extends CandidateDetector {
   }
 
   /** {@code Proc-Type: 4,ENCRYPTED}, {@code DEK-Info: ...}, {@code Comment: ...}. */
-  private static boolean headerLine(String text, int from, int to) {
+  private static boolean headerLine(char[] text, int from, int to) {
     int i = from;
-    while (i < to && (Chars.isAlnum(text.charAt(i)) || text.charAt(i) == '-')) {
+    while (i < to && (Chars.isAlnum(text[i]) || text[i] == '-')) {
       i++;
     }
-    if (i == from || i + 1 >= to || text.charAt(i) != ':' || text.charAt(i + 1) != ' ') {
+    if (i == from || i + 1 >= to || text[i] != ':' || text[i + 1] != ' ') {
       return false;
     }
     for (int k = i + 2; k < to; k++) {
-      char c = text.charAt(k);
+      char c = text[k];
       if (c < ' ' || c > '~') {
         return false;
       }
@@ -191,12 +198,13 @@ final class PrivateKeyDetector extends CandidateDetector {
   }
 
   /** The end of a label run ({@code A-Z}, digits, spaces) starting at {@code from}. */
-  private static int label(String text, int from) {
-    int end = text.length();
+  private static int label(ScanText text, int from) {
+    char[] c = text.chars;
+    int end = text.length;
     int q = from;
     while (q < end && q - from <= MAX_LABEL) {
-      char c = text.charAt(q);
-      if (!(Chars.isUpper(c) || Chars.isDigit(c) || c == ' ')) {
+      char ch = c[q];
+      if (!(Chars.isUpper(ch) || Chars.isDigit(ch) || ch == ' ')) {
         break;
       }
       q++;

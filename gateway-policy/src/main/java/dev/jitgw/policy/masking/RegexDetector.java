@@ -58,8 +58,13 @@ final class RegexDetector extends Detector {
   }
 
   @Override
-  int scan(String text, int from, int limit, boolean complete, MatchSink sink) {
-    return vms.get().run(text, from, limit, complete, sink);
+  int classes() {
+    return 0;
+  }
+
+  @Override
+  int scan(ScanText text, int from, int limit, boolean complete, MatchSink sink) {
+    return vms.get().run(text.chars, text.length, from, limit, complete, sink);
   }
 
   /** The mutable state of one scan; one per thread, reused. */
@@ -75,7 +80,7 @@ final class RegexDetector extends Detector {
     private int generation;
     private final int[] stack;
 
-    private String text;
+    private char[] text;
     private int end;
     private boolean complete;
     private int bestStart;
@@ -91,9 +96,9 @@ final class RegexDetector extends Detector {
       stack = new int[2 * size + 2];
     }
 
-    int run(String text, int from, int limit, boolean complete, Detector.MatchSink sink) {
+    int run(char[] text, int end, int from, int limit, boolean complete, Detector.MatchSink sink) {
       this.text = text;
-      this.end = text.length();
+      this.end = end;
       this.complete = complete;
       try {
         return scan(from, limit, sink);
@@ -107,7 +112,7 @@ final class RegexDetector extends Detector {
       outer:
       while (true) {
         int stop = Math.min(limit, end);
-        while (i < stop && !canStart(text.charAt(i))) {
+        while (i < stop && !canStart(text[i])) {
           i++;
         }
         if (i >= stop) {
@@ -144,7 +149,7 @@ final class RegexDetector extends Detector {
             }
             continue outer;
           }
-          char c = text.charAt(pos);
+          char c = text[pos];
           nextCount = 0;
           newGeneration();
           for (int t = 0; t < count; t++) {
@@ -154,7 +159,7 @@ final class RegexDetector extends Detector {
             }
           }
           pos++;
-          if (bestStart < 0 && pos < end && pos < limit && canStart(text.charAt(pos))) {
+          if (bestStart < 0 && pos < end && pos < limit && canStart(text[pos])) {
             add(0, pos, pos); // a new candidate start, after every older thread
           }
           swap();
@@ -221,12 +226,12 @@ final class RegexDetector extends Detector {
 
     /** 1 if the assertion holds at {@code at}, 0 if not, -1 if the next char decides. */
     private int assertion(int kind, int at) {
-      char before = at > 0 ? text.charAt(at - 1) : 0;
+      char before = at > 0 ? text[at - 1] : 0;
       boolean atEnd = at == end;
       if (atEnd && !complete && kind != Regex.BOL) {
         return -1;
       }
-      char after = atEnd ? 0 : text.charAt(at);
+      char after = atEnd ? 0 : text[at];
       boolean holds =
           switch (kind) {
             case Regex.BOL -> at == 0 || before == '\n';

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -80,7 +83,6 @@ public final class SseMasker {
   private boolean atStreamStart = true;
 
   private final Json.Bytes out = new Json.Bytes(1024);
-  private final Json.Bytes scratch = new Json.Bytes(256);
   private long events;
   private String failure;
   private boolean finished;
@@ -140,9 +142,7 @@ public final class SseMasker {
     checkUsable();
     out.clear();
     try {
-      for (int i = offset; i < offset + length; i++) {
-        process(chunk[i]);
-      }
+      frame(chunk, offset, offset + length);
     } catch (MaskingException e) {
       failure = e.getMessage();
       throw e;
@@ -169,6 +169,7 @@ public final class SseMasker {
     finished = true;
     blocks.clear();
     event.clear();
+    copying = false;
     lineCount = 0;
     return new byte[0];
   }
@@ -201,38 +202,132 @@ public final class SseMasker {
 
   // --- framing ---
 
-  private void process(byte b) throws MaskingException {
-    if (afterCarriageReturn) {
-      afterCarriageReturn = false;
-      if (b == '\n') {
-        if (swallowLineFeed) {
-          swallowLineFeed = false; // the LF of a CRLF ending an event we rewrote
-        } else if (event.length() == 0 && lineCount == 0) {
-          out.write(b); // the LF of a CRLF ending an event that went out as it came
-        } else {
-          event.write(b);
-          lineStart = event.length();
-        }
-        return;
+  // The current event's bytes are either in the chunk being read (evRaw is the chunk: no copy) or,
+  // once an event spans chunks, in the event buffer (copying). Line offsets are into evRaw.
+  private byte[] evRaw = new byte[0];
+  private int evStart;
+  private int evEnd;
+  private boolean copying;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** The first CR or LF in {@code a[i, to)}, or {@code to}; eight bytes at a time. */
+  static int nextLineBreak(byte[] a, int i, int to) {
+    while (i + 8 <= to) {
+      long word = (long) LONGS.get(a, i);
+      long lf = word ^ 0x0A0A0A0A0A0A0A0AL;
+      long cr = word ^ 0x0D0D0D0D0D0D0D0DL;
+      long zero =
+          ((lf - 0x0101010101010101L) & ~lf | (cr - 0x0101010101010101L) & ~cr)
+              & 0x8080808080808080L;
+      if (zero != 0) {
+        return i + (Long.numberOfTrailingZeros(zero) >>> 3); // the lowest flagged byte is exact
       }
-      swallowLineFeed = false;
+      i += 8;
     }
-    if (event.length() == maxEventBytes) {
-      throw new MaskingException(
-          "event " + (events + 1) + " is over the cap of " + maxEventBytes + " bytes");
+    while (i < to && a[i] != '\n' && a[i] != '\r') {
+      i++;
     }
-    event.write(b);
-    if (b == '\r') {
-      afterCarriageReturn = true;
-      endLine(event.length() - 1);
-    } else if (b == '\n') {
-      endLine(event.length() - 1);
+    return i;
+  }
+
+  private int eventLength(int at) {
+    return copying ? event.length() : at - evStart;
+  }
+
+  /** Splits {@code chunk[from, to)} into lines and events, copying only events cut by its end. */
+  private void frame(byte[] chunk, int from, int to) throws MaskingException {
+    int i = from;
+    if (!copying) {
+      evRaw = chunk;
+      evStart = i;
+      lineStart = i;
+    }
+    while (i < to) {
+      if (afterCarriageReturn) {
+        afterCarriageReturn = false;
+        if (chunk[i] == '\n') {
+          i++;
+          if (swallowLineFeed) {
+            swallowLineFeed = false; // the LF of a CRLF ending an event we rewrote
+          } else if (eventLength(i - 1) == 0 && lineCount == 0) {
+            out.write('\n'); // the LF of a CRLF ending an event that went out as it came
+          } else if (copying) {
+            event.write('\n'); // the LF of a CRLF ending a line
+            lineStart = event.length();
+            continue;
+          } else {
+            lineStart = i;
+            continue;
+          }
+          if (!copying) {
+            evStart = i;
+            lineStart = i;
+          }
+          continue;
+        }
+        swallowLineFeed = false;
+      }
+      int j = nextLineBreak(chunk, i, to);
+      if (eventLength(i) + (j - i) >= maxEventBytes) {
+        throw new MaskingException(
+            "event " + (events + 1) + " is over the cap of " + maxEventBytes + " bytes");
+      }
+      if (copying) {
+        event.write(chunk, i, j - i);
+      }
+      if (j == to) {
+        break;
+      }
+      byte b = chunk[j];
+      if (b == '\r') {
+        afterCarriageReturn = true;
+      }
+      int lineEnd;
+      if (copying) {
+        event.write(b);
+        lineEnd = event.length() - 1;
+        evRaw = event.rawArray();
+        evEnd = event.length();
+      } else {
+        lineEnd = j;
+        evEnd = j + 1;
+      }
+      i = j + 1;
+      if (endLine(lineEnd, copying ? event.length() : i)) {
+        // The event ended: the next one starts here, in the chunk.
+        copying = false;
+        event.clear();
+        evRaw = chunk;
+        evStart = i;
+        lineStart = i;
+      }
+    }
+    if (!copying && to > evStart) {
+      // An event cut by the end of the chunk: keep its bytes until the rest arrives.
+      event.clear();
+      event.write(chunk, evStart, to - evStart);
+      for (int l = 0; l < 2 * lineCount; l++) {
+        lines[l] -= evStart;
+      }
+      lineStart -= evStart;
+      evStart = 0;
+      copying = true;
+      evRaw = event.rawArray();
+    } else if (!copying) {
+      evStart = 0;
+      lineStart = 0;
     }
   }
 
-  private void endLine(int end) throws MaskingException {
+  /**
+   * A line ended at {@code end} (exclusive, before its terminator); the next starts at {@code
+   * next}. Returns whether it was the empty line that ends an event (then dispatched).
+   */
+  private boolean endLine(int end, int next) throws MaskingException {
     int start = lineStart;
-    lineStart = event.length();
+    lineStart = next;
     if (end > start) {
       if (2 * lineCount + 2 > lines.length) {
         lines = Arrays.copyOf(lines, lines.length * 2);
@@ -240,15 +335,13 @@ public final class SseMasker {
       lines[2 * lineCount] = start;
       lines[2 * lineCount + 1] = end;
       lineCount++;
-      return;
+      return false;
     }
-    // An empty line ends the event.
     boolean rewritten = dispatch();
-    event.clear();
-    lineStart = 0;
     lineCount = 0;
     atStreamStart = false;
     swallowLineFeed = afterCarriageReturn && rewritten;
+    return true;
   }
 
   /** Handles a complete event; returns whether it went out rewritten. */
@@ -275,7 +368,7 @@ public final class SseMasker {
         valueStart++;
       }
       if (is(raw, start, nameEnd, "event")) {
-        name = new String(raw, valueStart, end - valueStart, StandardCharsets.UTF_8);
+        name = eventName(raw, valueStart, end);
       } else if (is(raw, start, nameEnd, "data")) {
         if (dataStart < 0) {
           dataStart = valueStart;
@@ -291,7 +384,7 @@ public final class SseMasker {
       }
     }
     if (dataStart < 0) {
-      out.write(raw, 0, event.length()); // no data: clients do not dispatch it
+      out.write(raw, evStart, evEnd - evStart); // no data: clients do not dispatch it
       return false;
     }
     byte[] data = raw;
@@ -304,7 +397,28 @@ public final class SseMasker {
   }
 
   private byte[] rawBytes() {
-    return event.rawArray();
+    return copying ? event.rawArray() : evRaw;
+  }
+
+  private static final String[] KNOWN_EVENTS = {
+    "content_block_delta",
+    "content_block_start",
+    "content_block_stop",
+    "message_start",
+    "message_delta",
+    "message_stop",
+    "ping",
+    "error"
+  };
+
+  /** The event name, without a new string for the names the API uses. */
+  private static String eventName(byte[] raw, int from, int to) {
+    for (String known : KNOWN_EVENTS) {
+      if (is(raw, from, to, known)) {
+        return known;
+      }
+    }
+    return new String(raw, from, to - from, StandardCharsets.UTF_8);
   }
 
   private static boolean startsWithBom(byte[] raw, int start, int end) {
@@ -318,9 +432,13 @@ public final class SseMasker {
 
   private boolean handle(String name, byte[] data, int from, int to, byte[] raw)
       throws MaskingException {
-    TextDelta fast = fastTextDelta(name, data, from, to);
-    if (fast != null) {
-      return textDelta(fast.index, fast.text, null, null);
+    int fast = fastTextDelta(name, data, from, to);
+    if (fast >= 0) {
+      return fastTextDelta(fast);
+    }
+    TextDelta parsed = parseTextDelta(name, data, from, to);
+    if (parsed != null) {
+      return textDelta(parsed.index(), parsed.text());
     }
     JsonNode tree;
     try {
@@ -392,7 +510,7 @@ public final class SseMasker {
   }
 
   private void passThrough() {
-    out.write(rawBytes(), 0, event.length());
+    out.write(rawBytes(), evStart, evEnd - evStart);
   }
 
   private boolean messageStart(ObjectNode root) throws MaskingException {
@@ -533,22 +651,39 @@ public final class SseMasker {
       throw fail("content_block_delta", "text_delta in a block that is not text");
     }
     String decided = block.text.push(text);
-    if (decided.equals(text)) {
+    if (block.text.unchanged()) {
       passThrough();
       return false;
     }
-    if (root == null) {
-      writeTextDelta(index, "text_delta", "text", decided, true);
-    } else {
-      delta.put("text", decided);
-      rewrite(root);
+    delta.put("text", decided);
+    rewrite(root);
+    return true;
+  }
+
+  /** A text delta of the usual fields in another layout (key order, spaces, escapes). */
+  private boolean textDelta(int index, String text) throws MaskingException {
+    Block block = blocks.get(index);
+    if (block == null) {
+      throw fail("content_block_delta", "block " + index + " was not started");
     }
+    if (block.kind != Kind.TEXT) {
+      throw fail("content_block_delta", "text_delta in a block that is not text");
+    }
+    String decided = block.text.push(text);
+    if (block.text.unchanged()) {
+      passThrough();
+      return false;
+    }
+    char[] chars = decided.toCharArray();
+    writeTextDelta(index, "text_delta", "text", chars, chars.length);
     return true;
   }
 
   private boolean blockStop(ObjectNode root) throws MaskingException {
     int index = index(root, "content_block_stop");
     Block block = blocks.remove(index);
+    lastIndex = -1;
+    lastBlock = null;
     if (block == null) {
       throw fail("content_block_stop", "block " + index + " was not started");
     }
@@ -557,13 +692,13 @@ public final class SseMasker {
       String rest = block.text.finish();
       tally.addAll(block.text.counts());
       if (!rest.isEmpty()) {
-        writeTextDelta(index, "text_delta", "text", rest, false);
+        addDelta(index, "text_delta", "text", rest);
         added = true;
       }
     } else if (block.kind == Kind.TOOL && block.input.length() > 0) {
       String input = block.input.toString();
       String masked = maskToolInput(index, input);
-      writeTextDelta(index, "input_json_delta", "partial_json", masked, false);
+      addDelta(index, "input_json_delta", "partial_json", masked);
       added = true;
     }
     passThrough();
@@ -618,11 +753,17 @@ public final class SseMasker {
     rewriteData(json, null);
   }
 
+  /** Writes the JSON of a rewritten event's data. */
+  private interface DataWriter {
+    void write(Json.Bytes to);
+  }
+
   /**
-   * Writes the current event's lines with the first {@code data} line replaced by {@code data} and
-   * the others dropped; {@code event} lines renamed to {@code rename} when given.
+   * Writes the current event's lines with the first {@code data} line's value written by {@code
+   * data} and the other data lines dropped; {@code event} lines renamed to {@code rename} when
+   * given. Other lines ({@code id}, {@code retry}, comments) are kept as they came.
    */
-  private void rewriteData(byte[] data, String rename) {
+  private void rewriteEvent(DataWriter data, String rename) {
     byte[] raw = rawBytes();
     boolean dataWritten = false;
     for (int l = 0; l < lineCount; l++) {
@@ -641,7 +782,7 @@ public final class SseMasker {
       if (raw[start] != ':' && is(raw, start, nameEnd, "data")) {
         if (!dataWritten) {
           out.writeAscii("data: ");
-          out.write(data);
+          data.write(out);
           out.write('\n');
           dataWritten = true;
         }
@@ -659,41 +800,123 @@ public final class SseMasker {
     out.write('\n');
   }
 
-  /**
-   * Writes a {@code content_block_delta}: in place of the current event ({@code replace}), or as an
-   * added event before it.
-   */
-  private void writeTextDelta(
-      int index, String deltaType, String field, String value, boolean replace) {
-    scratch.clear();
-    scratch.writeAscii("{\"type\":\"content_block_delta\",\"index\":");
-    scratch.writeInt(index);
-    scratch.writeAscii(",\"delta\":{\"type\":\"");
-    scratch.writeAscii(deltaType);
-    scratch.writeAscii("\",\"");
-    scratch.writeAscii(field);
-    scratch.writeAscii("\":");
-    scratch.writeJsonString(value);
-    scratch.writeAscii("}}");
-    if (replace) {
-      rewriteData(scratch.toByteArray(), null);
-    } else {
-      out.writeAscii("event: content_block_delta\ndata: ");
-      out.write(scratch.rawArray(), 0, scratch.length());
-      out.writeAscii("\n\n");
-    }
+  private void rewriteData(byte[] data, String rename) {
+    rewriteEvent(to -> to.write(data), rename);
   }
 
-  // --- the hot path: text deltas of the usual shape, without building a tree ---
+  /** The current event rewritten to carry {@code value[0, length)} as its delta's value. */
+  private void writeTextDelta(int index, String deltaType, String field, char[] value, int length) {
+    if (atStreamStart) {
+      rewriteEvent(to -> writeDeltaJson(to, index, deltaType, field, value, length), null);
+      return;
+    }
+    // The same as rewriteEvent, without a byte order mark to keep: the hot path, written out.
+    byte[] raw = rawBytes();
+    boolean dataWritten = false;
+    for (int l = 0; l < lineCount; l++) {
+      int start = lines[2 * l];
+      int end = lines[2 * l + 1];
+      if (raw[start] == 'd'
+          && end - start >= 5
+          && raw[start + 4] == ':'
+          && is(raw, start, start + 4, "data")) {
+        if (!dataWritten) {
+          out.writeAscii("data: ");
+          writeDeltaJson(out, index, deltaType, field, value, length);
+          out.write('\n');
+          dataWritten = true;
+        }
+        continue;
+      }
+      if (raw[start] == 'd' && end - start == 4 && is(raw, start, end, "data")) {
+        continue; // "data" alone: an empty data line, dropped with the others
+      }
+      out.write(raw, start, end - start);
+      out.write('\n');
+    }
+    out.write('\n');
+  }
+
+  /** A {@code content_block_delta} added before the current event. */
+  private void addDelta(int index, String deltaType, String field, String value) {
+    char[] chars = value.toCharArray();
+    out.writeAscii("event: content_block_delta\ndata: ");
+    writeDeltaJson(out, index, deltaType, field, chars, chars.length);
+    out.writeAscii("\n\n");
+  }
+
+  private static final byte[] DELTA_JSON_HEAD =
+      "{\"type\":\"content_block_delta\",\"index\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TEXT_DELTA_JSON =
+      ",\"delta\":{\"type\":\"text_delta\",\"text\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] INPUT_DELTA_JSON =
+      ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
+          .getBytes(StandardCharsets.US_ASCII);
+
+  private static void writeDeltaJson(
+      Json.Bytes to, int index, String deltaType, String field, char[] value, int length) {
+    to.write(DELTA_JSON_HEAD);
+    to.writeInt(index);
+    to.write(deltaType.equals("text_delta") ? TEXT_DELTA_JSON : INPUT_DELTA_JSON);
+    to.writeJsonString(value, 0, length);
+    to.write('}');
+    to.write('}');
+  }
+
+  // --- the hot path: text deltas as the API writes them, without a JSON parser ---
+
+  private static final byte[] DELTA_HEAD =
+      "{\"type\":\"content_block_delta\",\"index\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DELTA_TEXT =
+      ",\"delta\":{\"type\":\"text_delta\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
+
+  /** The decoded text of the fast-path delta. */
+  private char[] text = new char[256];
+
+  private int textLength;
+
+  /**
+   * Reads {@code {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":S}}}
+   * written exactly so (the API's shape, no spaces), decoding {@code S} into {@link #text}; returns
+   * {@code N}, or -1 for anything else: other shapes, escapes or bytes that are not valid JSON or
+   * UTF-8 take the general path, which parses (and rejects) them fully.
+   */
+  private int fastTextDelta(String name, byte[] data, int from, int to) {
+    if (name != null && !name.equals("content_block_delta")) {
+      return -1;
+    }
+    if (!startsWith(data, from, to, DELTA_HEAD)) {
+      return -1;
+    }
+    int p = from + DELTA_HEAD.length;
+    int index = 0;
+    int digits = 0;
+    while (p < to && data[p] >= '0' && data[p] <= '9' && digits < 9) {
+      index = index * 10 + (data[p++] - '0');
+      digits++;
+    }
+    if (digits == 0 || (digits > 1 && data[from + DELTA_HEAD.length] == '0')) {
+      return -1;
+    }
+    if (!startsWith(data, p, to, DELTA_TEXT)) {
+      return -1;
+    }
+    p += DELTA_TEXT.length;
+    p = decodeString(data, p, to);
+    if (p < 0 || p + 2 != to || data[p] != '}' || data[p + 1] != '}') {
+      return -1;
+    }
+    return index;
+  }
 
   private record TextDelta(int index, String text) {}
 
   /**
-   * Reads {@code {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":S}}}
-   * (in any order) with a streaming parser; null for anything else, which then takes the general
-   * path (and its checks).
+   * Reads a text delta with exactly the fields {@code type}, {@code index} and {@code delta} (of
+   * {@code type} and {@code text}) in any order and spacing, with a streaming parser; null for
+   * anything else, which then takes the general path (and its checks).
    */
-  private TextDelta fastTextDelta(String name, byte[] data, int from, int to) {
+  private static TextDelta parseTextDelta(String name, byte[] data, int from, int to) {
     if (name != null && !name.equals("content_block_delta")) {
       return null;
     }
@@ -709,41 +932,28 @@ public final class SseMasker {
       while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
-        switch (field) {
-          case "type" -> {
-            if (value != JsonToken.VALUE_STRING) {
+        if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+          type = p.getText();
+        } else if (field.equals("index")
+            && value == JsonToken.VALUE_NUMBER_INT
+            && p.getNumberType() == JsonParser.NumberType.INT) {
+          index = p.getIntValue();
+        } else if (field.equals("delta") && value == JsonToken.START_OBJECT) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String deltaField = p.currentName();
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
               return null;
             }
-            type = p.getText();
-          }
-          case "index" -> {
-            if (value != JsonToken.VALUE_NUMBER_INT
-                || p.getNumberType() != JsonParser.NumberType.INT) {
+            if (deltaField.equals("type")) {
+              deltaType = p.getText();
+            } else if (deltaField.equals("text")) {
+              text = p.getText();
+            } else {
               return null;
             }
-            index = p.getIntValue();
           }
-          case "delta" -> {
-            if (value != JsonToken.START_OBJECT) {
-              return null;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-              String deltaField = p.currentName();
-              if (p.nextToken() != JsonToken.VALUE_STRING) {
-                return null;
-              }
-              if (deltaField.equals("type")) {
-                deltaType = p.getText();
-              } else if (deltaField.equals("text")) {
-                text = p.getText();
-              } else {
-                return null;
-              }
-            }
-          }
-          default -> {
-            return null;
-          }
+        } else {
+          return null;
         }
       }
       if (token != JsonToken.END_OBJECT || p.nextToken() != null) {
@@ -759,6 +969,150 @@ public final class SseMasker {
     } catch (IOException e) {
       return null; // the general path reports it
     }
+  }
+
+  private static boolean startsWith(byte[] data, int from, int to, byte[] prefix) {
+    if (to - from < prefix.length) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length; k++) {
+      if (data[from + k] != prefix[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Decodes a JSON string body (RFC 8259 section 7) from {@code p} up to its closing quote into
+   * {@link #text}; returns the index after the quote, or -1 if it is not valid JSON and UTF-8.
+   */
+  private int decodeString(byte[] data, int p, int to) {
+    int n = 0;
+    char[] t = text;
+    while (p < to) {
+      if (t.length - n < 2) {
+        t = text = Arrays.copyOf(t, t.length * 2);
+      }
+      int b = data[p];
+      if (b == '"') {
+        textLength = n;
+        return p + 1;
+      }
+      if (b >= 0x20 && b != '\\') {
+        t[n++] = (char) b;
+        p++;
+        continue;
+      }
+      if (b == '\\') {
+        if (p + 1 >= to) {
+          return -1;
+        }
+        int e = data[p + 1];
+        char c;
+        switch (e) {
+          case '"' -> c = '"';
+          case '\\' -> c = '\\';
+          case '/' -> c = '/';
+          case 'b' -> c = '\b';
+          case 'f' -> c = '\f';
+          case 'n' -> c = '\n';
+          case 'r' -> c = '\r';
+          case 't' -> c = '\t';
+          case 'u' -> {
+            if (p + 6 > to) {
+              return -1;
+            }
+            int v = 0;
+            for (int k = p + 2; k < p + 6; k++) {
+              int h = Character.digit(data[k], 16);
+              if (h < 0) {
+                return -1;
+              }
+              v = v * 16 + h;
+            }
+            c = (char) v;
+            p += 4;
+          }
+          default -> {
+            return -1;
+          }
+        }
+        t[n++] = c;
+        p += 2;
+        continue;
+      }
+      if (b >= 0) {
+        return -1; // a raw control character
+      }
+      // UTF-8 (RFC 3629): 2 to 4 bytes, no overlong forms, no surrogates, at most U+10FFFF.
+      int lead = b & 0xFF;
+      int length;
+      int cp;
+      int min;
+      if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+        cp = lead & 0x1F;
+        min = 0x80;
+      } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        cp = lead & 0x0F;
+        min = 0x800;
+      } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        cp = lead & 0x07;
+        min = 0x10000;
+      } else {
+        return -1;
+      }
+      if (p + length > to) {
+        return -1;
+      }
+      for (int k = 1; k < length; k++) {
+        int cont = data[p + k] & 0xFF;
+        if ((cont & 0xC0) != 0x80) {
+          return -1;
+        }
+        cp = (cp << 6) | (cont & 0x3F);
+      }
+      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return -1;
+      }
+      if (cp >= 0x10000) {
+        t[n++] = Character.highSurrogate(cp);
+        t[n++] = Character.lowSurrogate(cp);
+      } else {
+        t[n++] = (char) cp;
+      }
+      p += length;
+    }
+    return -1; // no closing quote
+  }
+
+  /** The block of the last fast-path delta: blocks stream one after another. */
+  private int lastIndex = -1;
+
+  private Block lastBlock;
+
+  /** A fast-path text delta for block {@code index}, its text in {@link #text}. */
+  private boolean fastTextDelta(int index) throws MaskingException {
+    Block block = index == lastIndex ? lastBlock : blocks.get(index);
+    if (block == null) {
+      throw fail("content_block_delta", "block " + index + " was not started");
+    }
+    if (block.kind != Kind.TEXT) {
+      throw fail("content_block_delta", "text_delta in a block that is not text");
+    }
+    lastIndex = index;
+    lastBlock = block;
+    block.text.pushChars(text, 0, textLength);
+    if (block.text.unchanged()) {
+      passThrough();
+      return false;
+    }
+    CharSink decided = block.text.decidedText();
+    writeTextDelta(index, "text_delta", "text", decided.chars, decided.length);
+    return true;
   }
 
   private static int indexOf(byte[] bytes, int from, int to, byte b) {

@@ -18,16 +18,33 @@ final class SsnDetector extends CandidateDetector {
   }
 
   @Override
-  boolean leftBoundary(String text, int start) {
-    char c = Chars.before(text, start);
+  int classes() {
+    return ScanText.DIGIT_RUN;
+  }
+
+  @Override
+  boolean leftBoundary(ScanText text, int start) {
+    char c = text.before(start);
     return !Chars.isWord(c) && c != '-' && c != '.';
   }
 
   @Override
-  int next(String text, int from, int limit, boolean complete) {
-    for (int i = from; i < limit; i++) {
-      char c = text.charAt(i);
-      if (c >= '0' && c <= '9' && leftBoundary(text, i)) {
+  int next(ScanText text, int from, int limit, boolean complete) {
+    char[] c = text.chars;
+    int end = text.length;
+    int[] positions = text.positions(ScanText.DIGIT_RUN);
+    int count = text.count(ScanText.DIGIT_RUN);
+    for (int p = text.first(ScanText.DIGIT_RUN, from); p < count; p++) {
+      int i = positions[p];
+      if (i >= limit) {
+        return -1;
+      }
+      // Three digits and a separator, as far as the window shows them.
+      if ((i + 3 < end && !(Chars.isDigit(c[i + 2]) && (c[i + 3] == '-' || c[i + 3] == ' ')))
+          || (i + 3 == end && !Chars.isDigit(c[i + 2]))) {
+        continue;
+      }
+      if (leftBoundary(text, i)) {
         return i;
       }
     }
@@ -35,8 +52,9 @@ final class SsnDetector extends CandidateDetector {
   }
 
   @Override
-  int matchAt(String text, int start, boolean complete) {
-    int end = text.length();
+  int matchAt(ScanText text, int start, boolean complete) {
+    char[] chars = text.chars;
+    int end = text.length;
     int[] value = new int[3];
     int[] widths = {3, 2, 4};
     char separator = 0;
@@ -46,7 +64,7 @@ final class SsnDetector extends CandidateDetector {
         if (q == end) {
           return complete ? NO : MORE;
         }
-        char c = text.charAt(q++);
+        char c = chars[q++];
         if (!Chars.isDigit(c)) {
           return NO;
         }
@@ -56,7 +74,7 @@ final class SsnDetector extends CandidateDetector {
         if (q == end) {
           return complete ? NO : MORE;
         }
-        char c = text.charAt(q++);
+        char c = chars[q++];
         if (c != '-' && c != ' ') {
           return NO;
         }
@@ -67,7 +85,7 @@ final class SsnDetector extends CandidateDetector {
       }
     }
     if (q < end) {
-      char c = text.charAt(q);
+      char c = chars[q];
       if (Chars.isWord(c)) {
         return NO;
       }
@@ -76,7 +94,7 @@ final class SsnDetector extends CandidateDetector {
           if (!complete) {
             return MORE;
           }
-        } else if (Chars.isDigit(text.charAt(q + 1))) {
+        } else if (Chars.isDigit(chars[q + 1])) {
           return NO;
         }
       }

@@ -16,13 +16,17 @@ public final class TextStream {
   private final Masker masker;
   private final long[] counts;
   private final Masker.Matches matches = new Masker.Matches();
-  private final StringBuilder out = new StringBuilder();
+  private final CharSink out = new CharSink();
 
   /** Emitted context (up to {@link Detector#LOOKBEHIND} chars), then the held text. */
-  private String buffer = "";
+  private final ScanText buffer = new ScanText();
 
   private int from;
   private boolean finished;
+  private boolean unchanged;
+
+  /** Where {@code buffer[0]} is in the whole text. */
+  private long base;
 
   TextStream(Masker masker) {
     this.masker = masker;
@@ -38,19 +42,69 @@ public final class TextStream {
     if (finished) {
       throw new IllegalStateException("push after finish");
     }
-    if (piece.length() == 0) {
-      return "";
+    int heldBefore = buffer.length - from;
+    buffer.append(piece);
+    return round(heldBefore, piece.length());
+  }
+
+  /**
+   * {@link #push(CharSequence)} for chars in an array, without making a string: the decided text is
+   * in {@link #decidedText()} (unless {@link #unchanged()}, when it is the piece itself).
+   */
+  void pushChars(char[] piece, int offset, int count) {
+    if (finished) {
+      throw new IllegalStateException("push after finish");
+    }
+    int heldBefore = buffer.length - from;
+    buffer.append(piece, offset, count);
+    decide(heldBefore, count);
+  }
+
+  /** What the last push decided, masked. */
+  CharSink decidedText() {
+    return out;
+  }
+
+  private String round(int heldBefore, int count) {
+    decide(heldBefore, count);
+    return out.toString();
+  }
+
+  private void decide(int heldBefore, int count) {
+    out.clear();
+    if (count == 0) {
+      unchanged = true;
+      return;
     }
     if (masker.isEmpty()) {
-      return piece.toString();
+      unchanged = heldBefore == 0;
+      out.append(buffer.chars, from, buffer.length - from);
+      base += buffer.length;
+      buffer.length = 0;
+      buffer.resetIndex();
+      from = 0;
+      return;
     }
-    String text = buffer.isEmpty() ? piece.toString() : buffer.concat(piece.toString());
-    out.setLength(0);
-    int hold = masker.round(text, from, false, out, counts, matches);
-    int keep = Math.max(0, hold - Detector.LOOKBEHIND);
-    buffer = keep == 0 ? text : text.substring(keep);
-    from = hold - keep;
-    return out.toString();
+    int end = buffer.length;
+    int hold = masker.round(buffer, from, false, out, counts, matches);
+    unchanged = heldBefore == 0 && hold == end && matches.replaced == 0;
+    from = hold;
+    compact();
+  }
+
+  /** Keeps the context a detector may read, dropping the text before it in batches. */
+  void compact() {
+    int drop = from - Detector.LOOKBEHIND;
+    if (drop >= 3 * Detector.LOOKBEHIND) {
+      buffer.dropPrefix(drop);
+      from -= drop;
+      base += drop;
+    }
+  }
+
+  /** Whether the last {@link #push} returned exactly the piece it was given. */
+  boolean unchanged() {
+    return unchanged;
   }
 
   /** Ends the text: returns what was held back, masked. */
@@ -59,19 +113,21 @@ public final class TextStream {
       return "";
     }
     finished = true;
-    if (from == buffer.length()) {
+    if (from == buffer.length) {
       return "";
     }
-    out.setLength(0);
+    out.clear();
     masker.round(buffer, from, true, out, counts, matches);
-    buffer = "";
+    base += buffer.length;
+    buffer.length = 0;
+    buffer.resetIndex();
     from = 0;
     return out.toString();
   }
 
   /** How many chars are held back now. */
   public int held() {
-    return buffer.length() - from;
+    return buffer.length - from;
   }
 
   /** Values masked so far, by detector. */

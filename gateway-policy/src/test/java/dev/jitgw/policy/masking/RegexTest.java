@@ -17,7 +17,8 @@ class RegexTest {
     RegexDetector detector = new RegexDetector("x", Regex.compile(pattern));
     List<String> found = new ArrayList<>();
     int end =
-        detector.scan(text, 0, text.length(), true, (s, e) -> found.add(text.substring(s, e)));
+        detector.scan(
+            text(text), 0, text.length(), true, (s, e) -> found.add(text.substring(s, e)));
     assertThat(end).isEqualTo(text.length());
     return found;
   }
@@ -50,6 +51,13 @@ class RegexTest {
     assertThat(find(pattern, text)).isEqualTo(expected);
   }
 
+  static ScanText text(String s) {
+    ScanText text = new ScanText();
+    text.set(s);
+    text.index(0);
+    return text;
+  }
+
   @Test
   void catastrophicPatternsRunInLinearTime() {
     // With backtracking these take exponential time on a near miss; here one pass of the text.
@@ -64,17 +72,20 @@ class RegexTest {
     RegexDetector detector = new RegexDetector("x", Regex.compile("\\bkey-\\d{4}\\b"));
     List<int[]> found = new ArrayList<>();
     String text = "a key-12";
-    int hold = detector.scan(text, 0, text.length(), false, (s, e) -> found.add(new int[] {s, e}));
+    int hold =
+        detector.scan(text(text), 0, text.length(), false, (s, e) -> found.add(new int[] {s, e}));
     assertThat(hold).isEqualTo(2);
     assertThat(found).isEmpty();
     // A complete value still waits for the next char: \b needs it.
     String text2 = "a key-1234";
     assertThat(
-            detector.scan(text2, 0, text2.length(), false, (s, e) -> found.add(new int[] {s, e})))
+            detector.scan(
+                text(text2), 0, text2.length(), false, (s, e) -> found.add(new int[] {s, e})))
         .isEqualTo(2);
     String text3 = "a key-1234 b";
     assertThat(
-            detector.scan(text3, 0, text3.length(), false, (s, e) -> found.add(new int[] {s, e})))
+            detector.scan(
+                text(text3), 0, text3.length(), false, (s, e) -> found.add(new int[] {s, e})))
         .isEqualTo(text3.length());
     assertThat(found).hasSize(1);
   }
@@ -84,7 +95,7 @@ class RegexTest {
     RegexDetector terms = RegexDetector.terms("t", List.of("a.b", "C++", "x"), false);
     List<String> found = new ArrayList<>();
     String text = "a.b axb C++ C+ x xy";
-    terms.scan(text, 0, text.length(), true, (s, e) -> found.add(text.substring(s, e)));
+    terms.scan(text(text), 0, text.length(), true, (s, e) -> found.add(text.substring(s, e)));
     assertThat(found).containsExactly("a.b", "C++", "x");
   }
 

@@ -513,6 +513,36 @@ class SseMaskerTest {
         .isEqualTo("write [MASKED:email]");
   }
 
+  @ParameterizedTest(name = "#{index}")
+  @ValueSource(
+      strings = {
+        // As the API writes it (the fast path).
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"%s\"}}",
+        // Other key orders and spaces.
+        "{ \"index\" : 0, \"delta\": {\"text\": \"%s\", \"type\": \"text_delta\"}, \"type\": \"content_block_delta\" }",
+        // An extra field: kept.
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"%s\"},\"extra\":[1]}"
+      })
+  void textDeltasInAnyJsonLayoutAreMaskedAlike(String layout) throws Exception {
+    // "mail john@example.com 🎉 ok" with escapes: \\u-escaped letters, an escaped surrogate pair.
+    String escaped = "mail \\u006a\\u006fhn@example.com \\ud83c\\udf89\\tok";
+    byte[] upstream =
+        new SseTestSupport.Stream()
+            .messageStart()
+            .blockStart(0, SseTestSupport.obj("type", "text", "text", ""))
+            .raw("event: content_block_delta\ndata: " + String.format(layout, escaped) + "\n\n")
+            .blockStop(0)
+            .messageEnd()
+            .bytes();
+    byte[] output = feed(PROFILE.newSseMasker(), upstream);
+    ObjectNode message = accumulate(parse(output));
+    assertThat(message.at("/content/0/text").asText()).isEqualTo("mail [MASKED:email] 🎉\tok");
+    assertThat(new String(output, StandardCharsets.UTF_8)).doesNotContain("hn@");
+    if (layout.contains("extra")) {
+      assertThat(new String(output, StandardCharsets.UTF_8)).contains("\"extra\":[1]");
+    }
+  }
+
   @Test
   void byteBufInputIsReadWithoutConsumingIt() throws Exception {
     byte[] upstream =

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,6 +20,15 @@ final class SseTestSupport {
   private SseTestSupport() {}
 
   static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A JSON object with its keys in the order given, as the API writes them. */
+  static Map<String, Object> obj(Object... keysAndValues) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
+  }
 
   record Event(String name, String data, String id) {
     JsonNode json() {
@@ -53,58 +63,58 @@ final class SseTestSupport {
     Stream messageStart() {
       return event(
           "message_start",
-          Map.of(
+          obj(
               "type",
               "message_start",
               "message",
-              Map.of(
+              obj(
                   "id", "msg_01",
                   "type", "message",
                   "role", "assistant",
                   "model", "claude-sonnet-4-5",
                   "content", List.of(),
-                  "usage", Map.of("input_tokens", 25, "output_tokens", 1))));
+                  "usage", obj("input_tokens", 25, "output_tokens", 1))));
     }
 
     Stream blockStart(int index, Map<String, Object> block) {
       return event(
           "content_block_start",
-          Map.of("type", "content_block_start", "index", index, "content_block", block));
+          obj("type", "content_block_start", "index", index, "content_block", block));
     }
 
     Stream textBlock(int index, List<String> deltas) {
-      blockStart(index, Map.of("type", "text", "text", ""));
+      blockStart(index, obj("type", "text", "text", ""));
       for (String delta : deltas) {
-        delta(index, Map.of("type", "text_delta", "text", delta));
+        delta(index, obj("type", "text_delta", "text", delta));
       }
       return blockStop(index);
     }
 
     Stream toolBlock(int index, String id, List<String> partials) {
-      blockStart(index, Map.of("type", "tool_use", "id", id, "name", "run", "input", Map.of()));
+      blockStart(index, obj("type", "tool_use", "id", id, "name", "run", "input", obj()));
       for (String partial : partials) {
-        delta(index, Map.of("type", "input_json_delta", "partial_json", partial));
+        delta(index, obj("type", "input_json_delta", "partial_json", partial));
       }
       return blockStop(index);
     }
 
     Stream thinkingBlock(int index, List<String> deltas, String signature) {
-      blockStart(index, Map.of("type", "thinking", "thinking", ""));
+      blockStart(index, obj("type", "thinking", "thinking", ""));
       for (String delta : deltas) {
-        delta(index, Map.of("type", "thinking_delta", "thinking", delta));
+        delta(index, obj("type", "thinking_delta", "thinking", delta));
       }
-      delta(index, Map.of("type", "signature_delta", "signature", signature));
+      delta(index, obj("type", "signature_delta", "signature", signature));
       return blockStop(index);
     }
 
     Stream delta(int index, Map<String, Object> delta) {
       return event(
           "content_block_delta",
-          Map.of("type", "content_block_delta", "index", index, "delta", delta));
+          obj("type", "content_block_delta", "index", index, "delta", delta));
     }
 
     Stream blockStop(int index) {
-      return event("content_block_stop", Map.of("type", "content_block_stop", "index", index));
+      return event("content_block_stop", obj("type", "content_block_stop", "index", index));
     }
 
     Stream ping() {
@@ -114,14 +124,14 @@ final class SseTestSupport {
     Stream messageEnd() {
       event(
           "message_delta",
-          Map.of(
+          obj(
               "type",
               "message_delta",
               "delta",
-              Map.of("stop_reason", "end_turn"),
+              obj("stop_reason", "end_turn"),
               "usage",
-              Map.of("output_tokens", 15)));
-      return event("message_stop", Map.of("type", "message_stop"));
+              obj("output_tokens", 15)));
+      return event("message_stop", obj("type", "message_stop"));
     }
 
     byte[] bytes() {
