@@ -32,6 +32,13 @@ public final class Masker {
   private final boolean[] readsBefore;
   private final long[] pendsAtEnd; // two words per detector: the ASCII chars mayPendAtEnd accepts
   private final boolean[] pendsAtEndAboveAscii;
+
+  // With at most 64 detectors, which must scan is worked out on bit sets: per class, the detectors
+  // that start from it; per last char, the detectors that may wait for more; those always run.
+  private final long[] byClass = new long[ScanText.CLASSES];
+  private final long[] byClassBefore = new long[ScanText.CLASSES];
+  private final long[] byLastChar = new long[129]; // [128]: any char above ASCII
+  private long always;
   private final String[] replacements;
   private final List<String> names;
   private final int maxMatchLength;
@@ -59,6 +66,29 @@ public final class Masker {
         }
       }
       pendsAtEndAboveAscii[d] = detector.mayPendAtEnd('\u00e9') || detector.mayPendAtEnd('\u4e00');
+      if (d < 64) {
+        long bit = 1L << d;
+        if (detector.classes() == 0) {
+          always |= bit;
+        }
+        for (int k = 0; k < ScanText.CLASSES; k++) {
+          if ((detector.classes() & (1 << k)) != 0) {
+            if (readsBefore[d]) {
+              byClassBefore[k] |= bit;
+            } else {
+              byClass[k] |= bit;
+            }
+          }
+        }
+        for (char c = 0; c < 128; c++) {
+          if (pendsAtEnd(d, c)) {
+            byLastChar[c] |= bit;
+          }
+        }
+        if (pendsAtEndAboveAscii[d]) {
+          byLastChar[128] |= bit;
+        }
+      }
     }
     this.classes = classes;
     this.replacements = new String[this.detectors.length];
@@ -143,6 +173,9 @@ public final class Masker {
     CharSink out = new CharSink();
     int end = round(scan, 0, true, out, counts, new Matches());
     assert end == s.length();
+    if (scan.chars.length > 1 << 16) {
+      SCRATCH.remove(); // do not keep a large body's worth of chars per thread
+    }
     return new MaskResult(countsChanged(counts) ? out.toString() : s, counts(counts));
   }
 
@@ -189,17 +222,41 @@ public final class Masker {
     int present = text.present();
     int presentBefore = text.presentBefore();
     char last = end > from ? text.chars[end - 1] : 0;
-    for (int d = 0; d < detectors.length; d++) {
-      int classes = detectorClasses[d];
-      if (classes != 0
-          && (classes & (readsBefore[d] ? presentBefore : present)) == 0
-          && (complete || !pendsAtEnd(d, last))) {
-        continue; // nothing this detector starts from, and nothing it could be waiting for
+    if (detectors.length <= 64) {
+      long run = always;
+      for (int k = 0; k < ScanText.CLASSES; k++) {
+        if ((present & (1 << k)) != 0) {
+          run |= byClass[k];
+        }
+        if ((presentBefore & (1 << k)) != 0) {
+          run |= byClassBefore[k];
+        }
       }
-      matches.detector = d;
-      int pending = detectors[d].scan(text, from, hold, complete, matches);
-      if (pending < hold) {
-        hold = pending;
+      if (!complete && end > from) {
+        run |= byLastChar[Math.min(last, 128)];
+      }
+      while (run != 0) {
+        int d = Long.numberOfTrailingZeros(run);
+        run &= run - 1;
+        matches.detector = d;
+        int pending = detectors[d].scan(text, from, hold, complete, matches);
+        if (pending < hold) {
+          hold = pending;
+        }
+      }
+    } else {
+      for (int d = 0; d < detectors.length; d++) {
+        int classes = detectorClasses[d];
+        if (classes != 0
+            && (classes & (readsBefore[d] ? presentBefore : present)) == 0
+            && (complete || !pendsAtEnd(d, last))) {
+          continue; // nothing this detector starts from, and nothing it could be waiting for
+        }
+        matches.detector = d;
+        int pending = detectors[d].scan(text, from, hold, complete, matches);
+        if (pending < hold) {
+          hold = pending;
+        }
       }
     }
     char[] c = text.chars;

@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Masking throughput on a streamed response: 1 MiB of model text (prose, code, a few values to
- * mask), sent as {@code text_delta} events of 1 to 40 chars, read in 16 KiB network chunks.
+ * mask), sent as {@code text_delta} events of {@code deltaChars} chars on average, read in 16 KiB
+ * network chunks.
  *
  * <ul>
  *   <li>{@code sse}: {@link SseMasker}, the streaming path (framing, JSON, hold-back, masking).
@@ -39,6 +40,10 @@ public class MaskingBenchmark {
   /** Profiles: the two built-in ones, or every built-in detector. */
   @Param({"secrets+pii", "all"})
   public String profile;
+
+  /** Mean chars of text per delta (sizes drawn uniformly from 1 to twice this). */
+  @Param({"20", "80"})
+  public int deltaChars;
 
   private MaskingProfile masking;
   private String text;
@@ -83,7 +88,7 @@ public class MaskingBenchmark {
     text = all.toString();
     deltas = new ArrayList<>();
     for (int i = 0; i < text.length(); ) {
-      int n = Math.min(text.length() - i, 1 + random.nextInt(40));
+      int n = Math.min(text.length() - i, 1 + random.nextInt(2 * deltaChars));
       if (Character.isHighSurrogate(text.charAt(i + n - 1)) && i + n < text.length()) {
         n++;
       }
