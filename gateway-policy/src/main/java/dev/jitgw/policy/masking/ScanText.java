@@ -190,18 +190,29 @@ final class ScanText {
     return present;
   }
 
-  /**
-   * The first index into the list of {@code cls} whose position is at least {@code at}. Scans look
-   * near the end of the text, so this walks back from the last position.
-   */
+  /** The first index into the list of {@code cls} whose position is at least {@code at}. */
   int first(int cls, int at) {
     int k = Integer.numberOfTrailingZeros(cls);
     int[] list = positions[k];
-    int i = counts[k];
-    while (i > 0 && list[i - 1] >= at) {
-      i--;
+    int count = counts[k];
+    // Streams look near the end: try the last few positions before searching.
+    if (count == 0 || list[count - 1] < at) {
+      return count;
     }
-    return i;
+    if (count == 1 || list[count - 2] < at) {
+      return count - 1;
+    }
+    int lo = 0;
+    int hi = count - 2;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (list[mid] < at) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   // --- String-like helpers over the chars ---
