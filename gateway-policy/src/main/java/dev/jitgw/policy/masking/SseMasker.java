@@ -118,7 +118,6 @@ public final class SseMasker {
     final Kind kind;
     final TextStream text;
     final StringBuilder input;
-    boolean sawInputDelta;
 
     Block(Kind kind, TextStream text) {
       this.kind = kind;
@@ -167,6 +166,11 @@ public final class SseMasker {
   public byte[] finish() throws MaskingException {
     checkUsable();
     finished = true;
+    for (Block block : blocks.values()) {
+      if (block.text != null) {
+        tally.addAll(block.text.counts()); // what it masked went out; what it held does not
+      }
+    }
     blocks.clear();
     event.clear();
     copying = false;
@@ -597,7 +601,6 @@ public final class SseMasker {
         if (block.kind != Kind.TOOL) {
           throw fail("content_block_delta", "input_json_delta in a block that is not tool use");
         }
-        block.sawInputDelta = true;
         if (partial.textValue().isEmpty()) {
           passThrough();
           return false;
@@ -635,7 +638,19 @@ public final class SseMasker {
         return true;
       }
       default -> {
-        passThrough(); // a delta type added later
+        // A delta type added later: where its content is, masking cannot know. In a text or tool
+        // block it may carry what masking protects, so the stream fails closed; a dropped
+        // thinking block drops it too; elsewhere it passes.
+        if (block.kind == Kind.TEXT || block.kind == Kind.TOOL) {
+          throw fail(
+              "content_block_delta",
+              "delta type '" + safe(type) + "' in block " + index + " is not known to masking");
+        }
+        if (block.kind == Kind.THINKING && thinking == ThinkingMode.DROP) {
+          rewriteData(PING_DATA, "ping");
+          return true;
+        }
+        passThrough();
         return false;
       }
     }

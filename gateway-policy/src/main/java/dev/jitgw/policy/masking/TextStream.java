@@ -134,8 +134,4 @@ public final class TextStream {
   public Map<String, Long> counts() {
     return masker.counts(counts);
   }
-
-  long[] rawCounts() {
-    return counts;
-  }
 }

@@ -164,6 +164,38 @@ class SseMaskerTest {
     }
   }
 
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(ints = {51, 52, 53, 54, 55, 56})
+  void randomTextsInRandomDeltasAndChunksAccumulateToTheWholeTextMasked(int seed) throws Exception {
+    MaskingProfile profile =
+        new MaskingProfile(
+            List.of("test"), TextStreamTest.MASKER, java.util.Set.of(), ThinkingMode.LEAVE);
+    Random random = new Random(seed);
+    for (int round = 0; round < 20; round++) {
+      StringBuilder expected = new StringBuilder();
+      String text = TextStreamTest.generate(random, true, expected);
+      byte[] upstream =
+          new SseTestSupport.Stream()
+              .messageStart()
+              .textBlock(0, pieces(text, random, 60))
+              .messageEnd()
+              .bytes();
+      TreeSet<Integer> cuts = new TreeSet<>();
+      for (int i = random.nextInt(30); i > 0; i--) {
+        cuts.add(random.nextInt(upstream.length + 1));
+      }
+      byte[] output =
+          feed(
+              profile.newSseMasker(),
+              upstream,
+              cuts.stream().mapToInt(Integer::intValue).toArray());
+      assertThat(accumulate(parse(output)).at("/content/0/text").asText())
+          .as("seed %d round %d", seed, round)
+          .isEqualTo(expected.toString());
+      assertThat(parse(output)).hasSizeGreaterThanOrEqualTo(parse(upstream).size());
+    }
+  }
+
   @Test
   void heldTextGoesOutInEmptyDeltasThenOneAddedDeltaBeforeTheStop() throws Exception {
     byte[] upstream =
@@ -375,7 +407,9 @@ class SseMaskerTest {
         "event: ping\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\n\n",
         "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":3}\n\n",
         "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
-        "event: message_stop\ndata: {}\n\n");
+        "event: message_stop\ndata: {}\n\n",
+        delta
+            + "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta_v2\",\"text\":\"sk-ant-api03\"}}\n\n");
   }
 
   @ParameterizedTest(name = "#{index}")
@@ -398,6 +432,20 @@ class SseMaskerTest {
     assertThatThrownBy(() -> masker.accept("\n".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(MaskingException.class);
     assertThatThrownBy(masker::finish).isInstanceOf(MaskingException.class);
+  }
+
+  @Test
+  void countsIncludeWhatABlockCutShortMaskedBeforeTheEnd() throws Exception {
+    byte[] upstream =
+        new SseTestSupport.Stream()
+            .messageStart()
+            .blockStart(0, SseTestSupport.obj("type", "text", "text", ""))
+            .delta(0, SseTestSupport.obj("type", "text_delta", "text", "a@example.com and b@exa"))
+            .bytes();
+    SseMasker masker = PROFILE.newSseMasker();
+    String text = new String(feed(masker, upstream), StandardCharsets.UTF_8);
+    assertThat(text).contains("[MASKED:email] and ").doesNotContain("b@");
+    assertThat(masker.counts()).isEqualTo(Map.of("email", 1L));
   }
 
   @Test
