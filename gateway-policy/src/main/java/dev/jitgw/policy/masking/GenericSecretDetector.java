@@ -13,8 +13,8 @@ package dev.jitgw.policy.masking;
  *   <li>Separator: {@code =}, {@code :}, {@code :=} or {@code =>}, with up to three spaces on each
  *       side, an optional opening quote, and an optional {@code Bearer}/{@code Basic}/{@code token}
  *       scheme word.
- *   <li>Value: 16 to 1024 of {@code A-Z a-z 0-9 + / = _ - . ~}, with letters and digits both, and
- *       at least 3 bits of Shannon entropy per character. Placeholders ({@code YOUR_API_KEY}),
+ *   <li>Value: 16 to 512 of {@code A-Z a-z 0-9 + / = _ - . ~}, with letters and digits both, and at
+ *       least 3 bits of Shannon entropy per character. Placeholders ({@code YOUR_API_KEY}),
  *       variable references and words do not qualify.
  * </ul>
  */
@@ -37,7 +37,7 @@ final class GenericSecretDetector extends Detector {
   private static final int MAX_LABEL = 64;
   private static final int MAX_SPACES = 3;
   private static final int MIN_VALUE = 16;
-  private static final int MAX_VALUE = 1024;
+  private static final int MAX_VALUE = 512;
   private static final double MIN_ENTROPY = 3.0;
 
   /** How far before the value a separator may sit: label quote, spaces, scheme word. */
