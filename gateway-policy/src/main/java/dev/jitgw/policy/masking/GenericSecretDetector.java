@@ -34,6 +34,16 @@ final class GenericSecretDetector extends Detector {
     "authorization"
   };
   private static final String[] SCHEMES = {"bearer ", "basic ", "token "};
+
+  /** The last letters of the keywords, lower case: most labels are ruled out by theirs. */
+  private static final boolean[] KEYWORD_ENDS = new boolean[128];
+
+  static {
+    for (String keyword : KEYWORDS) {
+      KEYWORD_ENDS[keyword.charAt(keyword.length() - 1)] = true;
+    }
+  }
+
   private static final int MAX_LABEL = 64;
   private static final int MAX_SPACES = 3;
   private static final int MIN_VALUE = 16;
@@ -172,7 +182,7 @@ final class GenericSecretDetector extends Detector {
     while (k > 0 && labelEnd - k < MAX_LABEL && isLabelChar(c[k - 1])) {
       k--;
     }
-    if (k == labelEnd) {
+    if (k == labelEnd || !KEYWORD_ENDS[c[labelEnd - 1] | 0x20]) { // label chars are ASCII
       return false;
     }
     for (String keyword : KEYWORDS) {

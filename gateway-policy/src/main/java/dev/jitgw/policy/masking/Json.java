@@ -115,6 +115,16 @@ final class Json {
       b[at++] = '"';
       for (int i = from; i < to; i++) {
         char c = s[i];
+        // Runs of plain ASCII, the common case, in a tight loop.
+        while (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+          b[at++] = (byte) c;
+          if (++i == to) {
+            b[at++] = '"';
+            length = at;
+            return;
+          }
+          c = s[i];
+        }
         if (c < 0x80) {
           if (c >= 0x20 && c != '"' && c != '\\') {
             b[at++] = (byte) c;

@@ -1015,8 +1015,18 @@ public final class SseMasker {
         return p + 1;
       }
       if (b >= 0x20 && b != '\\') {
-        t[n++] = (char) b;
-        p++;
+        // A run of plain ASCII, the common case, in a tight loop.
+        int room = Math.min(to - p, t.length - n);
+        int q = p;
+        while (q < p + room) {
+          int c = data[q];
+          if (c < 0x20 || c == '"' || c == '\\') {
+            break; // also bytes of UTF-8 sequences: negative
+          }
+          t[n++] = (char) c;
+          q++;
+        }
+        p = q;
         continue;
       }
       if (b == '\\') {
