@@ -273,6 +273,34 @@ class DetectorTest {
   }
 
   @Test
+  void aMaskerWithManyDetectorsStreamsLikeOneWithFew() {
+    // Past 64 detectors the masker decides which to run without bit sets.
+    List<Detector> detectors = new java.util.ArrayList<>();
+    for (int i = 0; i < 70; i++) {
+      detectors.add(RegexDetector.terms("term" + i, List.of("word" + i), false));
+    }
+    detectors.add(BuiltInDetectors.named("email").orElseThrow());
+    Masker many = new Masker(detectors);
+    String text = "a word69 and word7, x@example.com word700 end";
+    String expected = "a [MASKED:term69] and [MASKED:term7], [MASKED:email] word700 end";
+    assertThat(many.mask(text).text()).isEqualTo(expected);
+    TextStream stream = many.stream();
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < text.length(); i += 3) {
+      out.append(stream.push(text.substring(i, Math.min(text.length(), i + 3))));
+    }
+    out.append(stream.finish());
+    assertThat(out.toString()).isEqualTo(expected);
+  }
+
+  @Test
+  void anUnknownBuiltInNameIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Masker.builtIn(List.of("emial")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("detector 'emial'");
+  }
+
+  @Test
   void noDetectorsChangesNothing() {
     assertThat(Masker.none().mask("john@example.com").text()).isEqualTo("john@example.com");
     assertThat(Masker.none().stream().push("john@example.com")).isEqualTo("john@example.com");
