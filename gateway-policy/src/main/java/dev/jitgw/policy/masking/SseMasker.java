@@ -1,0 +1,1163 @@
+package dev.jitgw.policy.masking;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Masks one streamed Messages API response ({@code text/event-stream}) as it passes, chunk by
+ * chunk, however the network splits it (inside an event, a line ending, a UTF-8 character).
+ *
+ * <p>Events are framed by the WHATWG server-sent events rules (LF, CRLF or CR end a line; an empty
+ * line ends an event), each bounded by a byte cap. An event goes out when it is complete, as it
+ * came when masking does not change it, otherwise rewritten with its {@code event}, {@code id},
+ * {@code retry} and comment lines kept and one {@code data} line. No event is dropped; what
+ * changes:
+ *
+ * <ul>
+ *   <li>{@code text_delta}: the text is masked per content block by a {@link TextStream}; the delta
+ *       carries what is decided, possibly an empty string while a value could be in progress, and
+ *       what is still held when the block ends goes out in one added {@code text_delta} just before
+ *       its {@code content_block_stop}.
+ *   <li>{@code input_json_delta}: tool input is only complete (and parseable) at the end of its
+ *       block, so each delta goes out with an empty {@code partial_json}, and the whole input,
+ *       masked, in one added {@code input_json_delta} just before {@code content_block_stop}.
+ *   <li>{@code thinking_delta} and {@code signature_delta}: unchanged ({@link ThinkingMode#LEAVE}),
+ *       or, with {@link ThinkingMode#DROP}, the block starts as {@code redacted_thinking} and its
+ *       deltas become {@code ping} events.
+ *   <li>{@code content_block_start} and {@code message_start}: content they carry is masked like a
+ *       JSON body ({@link ContentMasker}). {@code citations_delta}: the citation's strings.
+ *   <li>{@code ping}, {@code message_delta}, {@code message_stop}, {@code error}, unknown events
+ *       and unknown delta types: unchanged.
+ * </ul>
+ *
+ * <p>Fails closed: an event whose data is not a JSON object, an event over the cap, a delta for a
+ * block that was not started, tool input that is not JSON or over its cap, an event name that
+ * contradicts its data's type: {@link #accept} throws {@link MaskingException}, returns nothing of
+ * the offending event, and every later call throws too. The caller then ends the stream with an SSE
+ * {@code error} event. When the stream ends, text still held and unfinished tool input are
+ * discarded, never sent: they could be the beginning of a value.
+ *
+ * <p>Not thread-safe: one per response, fed by its event loop. It never retains or releases the
+ * buffers it reads.
+ */
+public final class SseMasker {
+  /** Default cap on one event (its raw bytes). */
+  public static final int DEFAULT_MAX_EVENT_BYTES = 4 << 20;
+
+  /** Default cap on the input of one tool-use block, in chars. */
+  public static final int DEFAULT_MAX_TOOL_INPUT = 16 << 20;
+
+  private static final byte[] PING_DATA = "{\"type\": \"ping\"}".getBytes(StandardCharsets.UTF_8);
+
+  private final Masker masker;
+  private final ContentMasker content;
+  private final ThinkingMode thinking;
+  private final int maxEventBytes;
+  private final int maxToolInput;
+  private final Tally tally = new Tally();
+  private final Map<Integer, Block> blocks = new HashMap<>();
+
+  // Framing: the raw bytes of the event being read, and where its lines are.
+  private final Json.Bytes event = new Json.Bytes(512);
+  private int lineStart;
+  private int[] lines = new int[16]; // start, end pairs of the event's non-empty lines
+  private int lineCount;
+  private boolean afterCarriageReturn;
+  private boolean swallowLineFeed;
+  private boolean atStreamStart = true;
+
+  private final Json.Bytes out = new Json.Bytes(1024);
+  private long events;
+  private String failure;
+  private boolean finished;
+
+  SseMasker(
+      ContentMasker content,
+      Masker masker,
+      ThinkingMode thinking,
+      int maxEventBytes,
+      int maxToolInput) {
+    if (maxEventBytes <= 0) {
+      throw new IllegalArgumentException("maxEventBytes: " + maxEventBytes + " (expected: > 0)");
+    }
+    if (maxToolInput <= 0) {
+      throw new IllegalArgumentException("maxToolInput: " + maxToolInput + " (expected: > 0)");
+    }
+    this.content = requireNonNull(content, "content");
+    this.masker = requireNonNull(masker, "masker");
+    this.thinking = requireNonNull(thinking, "thinking");
+    this.maxEventBytes = maxEventBytes;
+    this.maxToolInput = maxToolInput;
+  }
+
+  private enum Kind {
+    TEXT,
+    TOOL,
+    THINKING,
+    OTHER
+  }
+
+  /** What is known about one open content block. */
+  private static final class Block {
+    final Kind kind;
+    final TextStream text;
+    final StringBuilder input;
+
+    Block(Kind kind, TextStream text) {
+      this.kind = kind;
+      this.text = text;
+      this.input = kind == Kind.TOOL ? new StringBuilder() : null;
+    }
+  }
+
+  /**
+   * Reads a chunk of the upstream stream.
+   *
+   * @return the bytes to send to the caller now (the events this chunk completed), maybe none
+   * @throws MaskingException when an event cannot be masked; nothing of it was returned
+   */
+  public byte[] accept(byte[] chunk) throws MaskingException {
+    return accept(chunk, 0, chunk.length);
+  }
+
+  public byte[] accept(byte[] chunk, int offset, int length) throws MaskingException {
+    Objects.checkFromIndexSize(offset, length, chunk.length);
+    checkUsable();
+    out.clear();
+    try {
+      frame(chunk, offset, offset + length);
+    } catch (MaskingException e) {
+      failure = e.getMessage();
+      throw e;
+    }
+    return out.toByteArray();
+  }
+
+  /** Reads the readable bytes of {@code chunk}; its indexes and reference count are untouched. */
+  public byte[] accept(ByteBuf chunk) throws MaskingException {
+    byte[] bytes = new byte[chunk.readableBytes()];
+    chunk.getBytes(chunk.readerIndex(), bytes);
+    return accept(bytes);
+  }
+
+  /**
+   * The upstream stream ended. An unfinished event is discarded (as SSE clients do), and so is text
+   * held back in a block that never ended and unfinished tool input: they could be the start of a
+   * value.
+   *
+   * @return bytes to send before closing: none, as nothing held back may be sent
+   */
+  public byte[] finish() throws MaskingException {
+    checkUsable();
+    finished = true;
+    for (Block block : blocks.values()) {
+      if (block.text != null) {
+        tally.addAll(block.text.counts()); // what it masked went out; what it held does not
+      }
+    }
+    blocks.clear();
+    event.clear();
+    copying = false;
+    lineCount = 0;
+    return new byte[0];
+  }
+
+  /** Values masked so far, by detector ({@code field:<name>} for fields, {@code thinking}). */
+  public Map<String, Long> counts() {
+    Tally all = new Tally();
+    all.addAll(tally.snapshot());
+    for (Block block : blocks.values()) {
+      if (block.text != null) {
+        all.addAll(block.text.counts());
+      }
+    }
+    return all.snapshot();
+  }
+
+  /** Whether a {@link MaskingException} ended this masker. */
+  public boolean failed() {
+    return failure != null;
+  }
+
+  private void checkUsable() throws MaskingException {
+    if (failure != null) {
+      throw new MaskingException("masking already failed: " + failure);
+    }
+    if (finished) {
+      throw new IllegalStateException("the stream already finished");
+    }
+  }
+
+  // --- framing ---
+
+  // The current event's bytes are either in the chunk being read (evRaw is the chunk: no copy) or,
+  // once an event spans chunks, in the event buffer (copying). Line offsets are into evRaw.
+  private byte[] evRaw = new byte[0];
+  private int evStart;
+  private int evEnd;
+  private boolean copying;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** The first CR or LF in {@code a[i, to)}, or {@code to}; eight bytes at a time. */
+  static int nextLineBreak(byte[] a, int i, int to) {
+    while (i + 8 <= to) {
+      long word = (long) LONGS.get(a, i);
+      long lf = word ^ 0x0A0A0A0A0A0A0A0AL;
+      long cr = word ^ 0x0D0D0D0D0D0D0D0DL;
+      long zero =
+          ((lf - 0x0101010101010101L) & ~lf | (cr - 0x0101010101010101L) & ~cr)
+              & 0x8080808080808080L;
+      if (zero != 0) {
+        return i + (Long.numberOfTrailingZeros(zero) >>> 3); // the lowest flagged byte is exact
+      }
+      i += 8;
+    }
+    while (i < to && a[i] != '\n' && a[i] != '\r') {
+      i++;
+    }
+    return i;
+  }
+
+  private int eventLength(int at) {
+    return copying ? event.length() : at - evStart;
+  }
+
+  /** Splits {@code chunk[from, to)} into lines and events, copying only events cut by its end. */
+  private void frame(byte[] chunk, int from, int to) throws MaskingException {
+    int i = from;
+    if (!copying) {
+      evRaw = chunk;
+      evStart = i;
+      lineStart = i;
+    }
+    while (i < to) {
+      if (afterCarriageReturn) {
+        afterCarriageReturn = false;
+        if (chunk[i] == '\n') {
+          i++;
+          if (swallowLineFeed) {
+            swallowLineFeed = false; // the LF of a CRLF ending an event we rewrote
+          } else if (eventLength(i - 1) == 0 && lineCount == 0) {
+            out.write('\n'); // the LF of a CRLF ending an event that went out as it came
+          } else if (copying) {
+            event.write('\n'); // the LF of a CRLF ending a line
+            lineStart = event.length();
+            continue;
+          } else {
+            lineStart = i;
+            continue;
+          }
+          if (!copying) {
+            evStart = i;
+            lineStart = i;
+          }
+          continue;
+        }
+        swallowLineFeed = false;
+      }
+      int j = nextLineBreak(chunk, i, to);
+      if (eventLength(i) + (j - i) >= maxEventBytes) {
+        throw new MaskingException(
+            "event " + (events + 1) + " is over the cap of " + maxEventBytes + " bytes");
+      }
+      if (copying) {
+        event.write(chunk, i, j - i);
+      }
+      if (j == to) {
+        break;
+      }
+      byte b = chunk[j];
+      if (b == '\r') {
+        afterCarriageReturn = true;
+      }
+      int lineEnd;
+      if (copying) {
+        event.write(b);
+        lineEnd = event.length() - 1;
+        evRaw = event.rawArray();
+        evEnd = event.length();
+      } else {
+        lineEnd = j;
+        evEnd = j + 1;
+      }
+      i = j + 1;
+      if (endLine(lineEnd, copying ? event.length() : i)) {
+        // The event ended: the next one starts here, in the chunk.
+        copying = false;
+        event.clear();
+        evRaw = chunk;
+        evStart = i;
+        lineStart = i;
+      }
+    }
+    if (!copying && to > evStart) {
+      // An event cut by the end of the chunk: keep its bytes until the rest arrives.
+      event.clear();
+      event.write(chunk, evStart, to - evStart);
+      for (int l = 0; l < 2 * lineCount; l++) {
+        lines[l] -= evStart;
+      }
+      lineStart -= evStart;
+      evStart = 0;
+      copying = true;
+      evRaw = event.rawArray();
+    } else if (!copying) {
+      evStart = 0;
+      lineStart = 0;
+    }
+  }
+
+  /**
+   * A line ended at {@code end} (exclusive, before its terminator); the next starts at {@code
+   * next}. Returns whether it was the empty line that ends an event (then dispatched).
+   */
+  private boolean endLine(int end, int next) throws MaskingException {
+    int start = lineStart;
+    lineStart = next;
+    if (end > start) {
+      if (2 * lineCount + 2 > lines.length) {
+        lines = Arrays.copyOf(lines, lines.length * 2);
+      }
+      lines[2 * lineCount] = start;
+      lines[2 * lineCount + 1] = end;
+      lineCount++;
+      return false;
+    }
+    boolean rewritten = dispatch();
+    lineCount = 0;
+    atStreamStart = false;
+    swallowLineFeed = afterCarriageReturn && rewritten;
+    return true;
+  }
+
+  /** Handles a complete event; returns whether it went out rewritten. */
+  private boolean dispatch() throws MaskingException {
+    events++;
+    byte[] raw = rawBytes();
+    String name = null;
+    int dataStart = -1;
+    int dataEnd = -1;
+    Json.Bytes joined = null;
+    for (int l = 0; l < lineCount; l++) {
+      int start = lines[2 * l];
+      int end = lines[2 * l + 1];
+      if (l == 0 && atStreamStart && startsWithBom(raw, start, end)) {
+        start += 3;
+      }
+      if (start == end || raw[start] == ':') {
+        continue; // a comment (or only the byte order mark)
+      }
+      int colon = indexOf(raw, start, end, (byte) ':');
+      int nameEnd = colon < 0 ? end : colon;
+      int valueStart = colon < 0 ? end : colon + 1;
+      if (valueStart < end && raw[valueStart] == ' ') {
+        valueStart++;
+      }
+      if (is(raw, start, nameEnd, "event")) {
+        name = eventName(raw, valueStart, end);
+      } else if (is(raw, start, nameEnd, "data")) {
+        if (dataStart < 0) {
+          dataStart = valueStart;
+          dataEnd = end;
+        } else {
+          if (joined == null) {
+            joined = new Json.Bytes(2 * (dataEnd - dataStart));
+            joined.write(raw, dataStart, dataEnd - dataStart);
+          }
+          joined.write('\n');
+          joined.write(raw, valueStart, end - valueStart);
+        }
+      }
+    }
+    if (dataStart < 0) {
+      out.write(raw, evStart, evEnd - evStart); // no data: clients do not dispatch it
+      return false;
+    }
+    byte[] data = raw;
+    if (joined != null) {
+      data = joined.toByteArray();
+      dataStart = 0;
+      dataEnd = data.length;
+    }
+    return handle(name, data, dataStart, dataEnd, raw);
+  }
+
+  private byte[] rawBytes() {
+    return copying ? event.rawArray() : evRaw;
+  }
+
+  private static final String[] KNOWN_EVENTS = {
+    "content_block_delta",
+    "content_block_start",
+    "content_block_stop",
+    "message_start",
+    "message_delta",
+    "message_stop",
+    "ping",
+    "error"
+  };
+
+  /** The event name, without a new string for the names the API uses. */
+  private static String eventName(byte[] raw, int from, int to) {
+    for (String known : KNOWN_EVENTS) {
+      if (is(raw, from, to, known)) {
+        return known;
+      }
+    }
+    return new String(raw, from, to - from, StandardCharsets.UTF_8);
+  }
+
+  private static boolean startsWithBom(byte[] raw, int start, int end) {
+    return end - start >= 3
+        && raw[start] == (byte) 0xEF
+        && raw[start + 1] == (byte) 0xBB
+        && raw[start + 2] == (byte) 0xBF;
+  }
+
+  // --- events ---
+
+  private boolean handle(String name, byte[] data, int from, int to, byte[] raw)
+      throws MaskingException {
+    int fast = fastTextDelta(name, data, from, to);
+    if (fast >= 0) {
+      return fastTextDelta(fast);
+    }
+    TextDelta parsed = parseTextDelta(name, data, from, to);
+    if (parsed != null) {
+      return textDelta(parsed.index(), parsed.text());
+    }
+    JsonNode tree;
+    try {
+      tree = Json.MAPPER.readTree(data, from, to - from);
+    } catch (JsonProcessingException e) {
+      throw fail(name, "data is not valid JSON" + Json.where(e));
+    } catch (IOException e) {
+      throw fail(name, "data could not be read");
+    }
+    if (!(tree instanceof ObjectNode root)) {
+      throw fail(name, "data is not a JSON object");
+    }
+    JsonNode typeNode = root.get("type");
+    String type = typeNode != null && typeNode.isTextual() ? typeNode.textValue() : null;
+    if (type == null) {
+      if (name != null && isMessagesEvent(name)) {
+        throw fail(name, "data has no type");
+      }
+      passThrough();
+      return false;
+    }
+    if (name != null && !name.equals(type) && (isMessagesEvent(name) || isMessagesEvent(type))) {
+      throw fail(name, "the event name does not match its data's type '" + safe(type) + "'");
+    }
+    switch (type) {
+      case "message_start" -> {
+        return messageStart(root);
+      }
+      case "content_block_start" -> {
+        return blockStart(root);
+      }
+      case "content_block_delta" -> {
+        return blockDelta(root);
+      }
+      case "content_block_stop" -> {
+        return blockStop(root);
+      }
+      default -> {
+        passThrough(); // ping, message_delta, message_stop, error, and types added later
+        return false;
+      }
+    }
+  }
+
+  private static boolean isMessagesEvent(String type) {
+    return switch (type) {
+      case "message_start",
+          "content_block_start",
+          "content_block_delta",
+          "content_block_stop",
+          "message_delta",
+          "message_stop" ->
+          true;
+      default -> false;
+    };
+  }
+
+  private MaskingException fail(String name, String problem) {
+    return new MaskingException(
+        "event " + events + (name == null ? "" : " (" + safe(name) + ")") + ": " + problem);
+  }
+
+  /** An event name or type for a message: short, and only if it looks like a name. */
+  private static String safe(String s) {
+    if (s.length() <= 40 && s.chars().allMatch(c -> c == '_' || Character.isLetterOrDigit(c))) {
+      return s;
+    }
+    return "(not a name)";
+  }
+
+  private void passThrough() {
+    out.write(rawBytes(), evStart, evEnd - evStart);
+  }
+
+  private boolean messageStart(ObjectNode root) throws MaskingException {
+    JsonNode message = root.get("message");
+    if (!(message instanceof ObjectNode object)) {
+      throw fail("message_start", "no message object");
+    }
+    Tally found = new Tally();
+    if (!content.maskMessage(object, found)) {
+      passThrough();
+      return false;
+    }
+    tally.addAll(found.snapshot());
+    rewrite(root);
+    return true;
+  }
+
+  private boolean blockStart(ObjectNode root) throws MaskingException {
+    int index = index(root, "content_block_start");
+    JsonNode node = root.get("content_block");
+    if (!(node instanceof ObjectNode block)) {
+      throw fail("content_block_start", "no content_block object");
+    }
+    if (blocks.containsKey(index)) {
+      throw fail("content_block_start", "block " + index + " started twice");
+    }
+    String type = block.path("type").asText("");
+    Kind kind =
+        switch (type) {
+          case "text" -> Kind.TEXT;
+          case "thinking" -> Kind.THINKING;
+          default -> ContentMasker.isToolUse(type) ? Kind.TOOL : Kind.OTHER;
+        };
+    Block state = new Block(kind, kind == Kind.TEXT ? masker.stream() : null);
+    blocks.put(index, state);
+    ObjectNode replacement = content.replacement(block, tally);
+    if (replacement != null) {
+      root.set("content_block", replacement);
+      rewrite(root);
+      return true;
+    }
+    boolean changed = content.maskBlock(block, tally, true);
+    if (kind == Kind.TEXT
+        && block.get("text") instanceof TextNode text
+        && !text.textValue().isEmpty()) {
+      String decided = state.text.push(text.textValue());
+      if (!decided.equals(text.textValue())) {
+        block.put("text", decided);
+        changed = true;
+      }
+    }
+    if (!changed) {
+      passThrough();
+      return false;
+    }
+    rewrite(root);
+    return true;
+  }
+
+  private boolean blockDelta(ObjectNode root) throws MaskingException {
+    int index = index(root, "content_block_delta");
+    JsonNode deltaNode = root.get("delta");
+    if (!(deltaNode instanceof ObjectNode delta)) {
+      throw fail("content_block_delta", "no delta object");
+    }
+    Block block = blocks.get(index);
+    if (block == null) {
+      throw fail("content_block_delta", "block " + index + " was not started");
+    }
+    String type = delta.path("type").asText("");
+    switch (type) {
+      case "text_delta" -> {
+        JsonNode text = delta.get("text");
+        if (text == null || !text.isTextual()) {
+          throw fail("content_block_delta", "text_delta without text");
+        }
+        return textDelta(index, text.textValue(), root, delta);
+      }
+      case "input_json_delta" -> {
+        JsonNode partial = delta.get("partial_json");
+        if (partial == null || !partial.isTextual()) {
+          throw fail("content_block_delta", "input_json_delta without partial_json");
+        }
+        if (block.kind != Kind.TOOL) {
+          throw fail("content_block_delta", "input_json_delta in a block that is not tool use");
+        }
+        if (partial.textValue().isEmpty()) {
+          passThrough();
+          return false;
+        }
+        if (block.input.length() + partial.textValue().length() > maxToolInput) {
+          throw fail(
+              "content_block_delta",
+              "tool input of block " + index + " is over the cap of " + maxToolInput + " chars");
+        }
+        block.input.append(partial.textValue());
+        delta.put("partial_json", "");
+        rewrite(root);
+        return true;
+      }
+      case "thinking_delta", "signature_delta" -> {
+        if (block.kind != Kind.THINKING) {
+          throw fail("content_block_delta", type + " in a block that is not thinking");
+        }
+        if (thinking == ThinkingMode.LEAVE) {
+          passThrough();
+          return false;
+        }
+        rewriteData(PING_DATA, "ping");
+        return true;
+      }
+      case "citations_delta" -> {
+        JsonNode citation = delta.get("citation");
+        Tally found = new Tally();
+        if (citation == null || !content.maskNested(citation, found)) {
+          passThrough();
+          return false;
+        }
+        tally.addAll(found.snapshot());
+        rewrite(root);
+        return true;
+      }
+      default -> {
+        // A delta type added later: where its content is, masking cannot know. In a text or tool
+        // block it may carry what masking protects, so the stream fails closed; a dropped
+        // thinking block drops it too; elsewhere it passes.
+        if (block.kind == Kind.TEXT || block.kind == Kind.TOOL) {
+          throw fail(
+              "content_block_delta",
+              "delta type '" + safe(type) + "' in block " + index + " is not known to masking");
+        }
+        if (block.kind == Kind.THINKING && thinking == ThinkingMode.DROP) {
+          rewriteData(PING_DATA, "ping");
+          return true;
+        }
+        passThrough();
+        return false;
+      }
+    }
+  }
+
+  private boolean textDelta(int index, String text, ObjectNode root, ObjectNode delta)
+      throws MaskingException {
+    Block block = blocks.get(index);
+    if (block == null) {
+      throw fail("content_block_delta", "block " + index + " was not started");
+    }
+    if (block.kind != Kind.TEXT) {
+      throw fail("content_block_delta", "text_delta in a block that is not text");
+    }
+    String decided = block.text.push(text);
+    if (block.text.unchanged()) {
+      passThrough();
+      return false;
+    }
+    delta.put("text", decided);
+    rewrite(root);
+    return true;
+  }
+
+  /** A text delta of the usual fields in another layout (key order, spaces, escapes). */
+  private boolean textDelta(int index, String text) throws MaskingException {
+    Block block = blocks.get(index);
+    if (block == null) {
+      throw fail("content_block_delta", "block " + index + " was not started");
+    }
+    if (block.kind != Kind.TEXT) {
+      throw fail("content_block_delta", "text_delta in a block that is not text");
+    }
+    String decided = block.text.push(text);
+    if (block.text.unchanged()) {
+      passThrough();
+      return false;
+    }
+    char[] chars = decided.toCharArray();
+    writeTextDelta(index, "text_delta", "text", chars, chars.length);
+    return true;
+  }
+
+  private boolean blockStop(ObjectNode root) throws MaskingException {
+    int index = index(root, "content_block_stop");
+    Block block = blocks.remove(index);
+    lastIndex = -1;
+    lastBlock = null;
+    if (block == null) {
+      throw fail("content_block_stop", "block " + index + " was not started");
+    }
+    boolean added = false;
+    if (block.kind == Kind.TEXT) {
+      String rest = block.text.finish();
+      tally.addAll(block.text.counts());
+      if (!rest.isEmpty()) {
+        addDelta(index, "text_delta", "text", rest);
+        added = true;
+      }
+    } else if (block.kind == Kind.TOOL && block.input.length() > 0) {
+      String input = block.input.toString();
+      String masked = maskToolInput(index, input);
+      addDelta(index, "input_json_delta", "partial_json", masked);
+      added = true;
+    }
+    passThrough();
+    return added;
+  }
+
+  private String maskToolInput(int index, String input) throws MaskingException {
+    if (input.isBlank()) {
+      return input;
+    }
+    JsonNode tree;
+    try {
+      tree = Json.MAPPER.readTree(input);
+    } catch (JsonProcessingException e) {
+      throw fail(
+          "content_block_stop",
+          "tool input of block " + index + " is not valid JSON" + Json.where(e));
+    }
+    Tally found = new Tally();
+    if (!content.maskInput(tree, found)) {
+      return input;
+    }
+    tally.addAll(found.snapshot());
+    try {
+      return Json.MAPPER.writeValueAsString(tree);
+    } catch (JsonProcessingException e) {
+      throw fail("content_block_stop", "masked tool input could not be written");
+    }
+  }
+
+  private int index(ObjectNode root, String name) throws MaskingException {
+    JsonNode index = root.get("index");
+    if (index == null
+        || !index.canConvertToInt()
+        || !index.isIntegralNumber()
+        || index.intValue() < 0) {
+      throw fail(name, "no valid index");
+    }
+    return index.intValue();
+  }
+
+  // --- writing ---
+
+  /** The current event with {@code data} replaced by {@code root}. */
+  private void rewrite(ObjectNode root) throws MaskingException {
+    byte[] json;
+    try {
+      json = Json.MAPPER.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw fail(null, "masked data could not be written");
+    }
+    rewriteData(json, null);
+  }
+
+  /** Writes the JSON of a rewritten event's data. */
+  private interface DataWriter {
+    void write(Json.Bytes to);
+  }
+
+  /**
+   * Writes the current event's lines with the first {@code data} line's value written by {@code
+   * data} and the other data lines dropped; {@code event} lines renamed to {@code rename} when
+   * given. Other lines ({@code id}, {@code retry}, comments) are kept as they came.
+   */
+  private void rewriteEvent(DataWriter data, String rename) {
+    byte[] raw = rawBytes();
+    boolean dataWritten = false;
+    for (int l = 0; l < lineCount; l++) {
+      int start = lines[2 * l];
+      int end = lines[2 * l + 1];
+      if (l == 0 && atStreamStart && startsWithBom(raw, start, end)) {
+        out.write(raw, start, 3); // keep the byte order mark where it was
+        start += 3;
+        if (start == end) {
+          out.write('\n');
+          continue;
+        }
+      }
+      int colon = indexOf(raw, start, end, (byte) ':');
+      int nameEnd = colon < 0 ? end : colon;
+      if (raw[start] != ':' && is(raw, start, nameEnd, "data")) {
+        if (!dataWritten) {
+          out.writeAscii("data: ");
+          data.write(out);
+          out.write('\n');
+          dataWritten = true;
+        }
+        continue;
+      }
+      if (rename != null && raw[start] != ':' && is(raw, start, nameEnd, "event")) {
+        out.writeAscii("event: ");
+        out.writeAscii(rename);
+        out.write('\n');
+        continue;
+      }
+      out.write(raw, start, end - start);
+      out.write('\n');
+    }
+    out.write('\n');
+  }
+
+  private void rewriteData(byte[] data, String rename) {
+    rewriteEvent(to -> to.write(data), rename);
+  }
+
+  /** The current event rewritten to carry {@code value[0, length)} as its delta's value. */
+  private void writeTextDelta(int index, String deltaType, String field, char[] value, int length) {
+    if (atStreamStart) {
+      rewriteEvent(to -> writeDeltaJson(to, index, deltaType, field, value, length), null);
+      return;
+    }
+    // The same as rewriteEvent, without a byte order mark to keep: the hot path, written out.
+    byte[] raw = rawBytes();
+    boolean dataWritten = false;
+    for (int l = 0; l < lineCount; l++) {
+      int start = lines[2 * l];
+      int end = lines[2 * l + 1];
+      if (raw[start] == 'd'
+          && end - start >= 5
+          && raw[start + 4] == ':'
+          && is(raw, start, start + 4, "data")) {
+        if (!dataWritten) {
+          out.writeAscii("data: ");
+          writeDeltaJson(out, index, deltaType, field, value, length);
+          out.write('\n');
+          dataWritten = true;
+        }
+        continue;
+      }
+      if (raw[start] == 'd' && end - start == 4 && is(raw, start, end, "data")) {
+        continue; // "data" alone: an empty data line, dropped with the others
+      }
+      out.write(raw, start, end - start);
+      out.write('\n');
+    }
+    out.write('\n');
+  }
+
+  /** A {@code content_block_delta} added before the current event. */
+  private void addDelta(int index, String deltaType, String field, String value) {
+    char[] chars = value.toCharArray();
+    out.writeAscii("event: content_block_delta\ndata: ");
+    writeDeltaJson(out, index, deltaType, field, chars, chars.length);
+    out.writeAscii("\n\n");
+  }
+
+  private static final byte[] DELTA_JSON_HEAD =
+      "{\"type\":\"content_block_delta\",\"index\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TEXT_DELTA_JSON =
+      ",\"delta\":{\"type\":\"text_delta\",\"text\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] INPUT_DELTA_JSON =
+      ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
+          .getBytes(StandardCharsets.US_ASCII);
+
+  private static void writeDeltaJson(
+      Json.Bytes to, int index, String deltaType, String field, char[] value, int length) {
+    to.write(DELTA_JSON_HEAD);
+    to.writeInt(index);
+    to.write(deltaType.equals("text_delta") ? TEXT_DELTA_JSON : INPUT_DELTA_JSON);
+    to.writeJsonString(value, 0, length);
+    to.write('}');
+    to.write('}');
+  }
+
+  // --- the hot path: text deltas as the API writes them, without a JSON parser ---
+
+  private static final byte[] DELTA_HEAD =
+      "{\"type\":\"content_block_delta\",\"index\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DELTA_TEXT =
+      ",\"delta\":{\"type\":\"text_delta\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
+
+  /** The decoded text of the fast-path delta. */
+  private char[] text = new char[256];
+
+  private int textLength;
+
+  /**
+   * Reads {@code {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":S}}}
+   * written exactly so (the API's shape, no spaces), decoding {@code S} into {@link #text}; returns
+   * {@code N}, or -1 for anything else: other shapes, escapes or bytes that are not valid JSON or
+   * UTF-8 take the general path, which parses (and rejects) them fully.
+   */
+  private int fastTextDelta(String name, byte[] data, int from, int to) {
+    if (name != null && !name.equals("content_block_delta")) {
+      return -1;
+    }
+    if (!startsWith(data, from, to, DELTA_HEAD)) {
+      return -1;
+    }
+    int p = from + DELTA_HEAD.length;
+    int index = 0;
+    int digits = 0;
+    while (p < to && data[p] >= '0' && data[p] <= '9' && digits < 9) {
+      index = index * 10 + (data[p++] - '0');
+      digits++;
+    }
+    if (digits == 0 || (digits > 1 && data[from + DELTA_HEAD.length] == '0')) {
+      return -1;
+    }
+    if (!startsWith(data, p, to, DELTA_TEXT)) {
+      return -1;
+    }
+    p += DELTA_TEXT.length;
+    p = decodeString(data, p, to);
+    if (p < 0 || p + 2 != to || data[p] != '}' || data[p + 1] != '}') {
+      return -1;
+    }
+    return index;
+  }
+
+  private record TextDelta(int index, String text) {}
+
+  /**
+   * Reads a text delta with exactly the fields {@code type}, {@code index} and {@code delta} (of
+   * {@code type} and {@code text}) in any order and spacing, with a streaming parser; null for
+   * anything else, which then takes the general path (and its checks).
+   */
+  private static TextDelta parseTextDelta(String name, byte[] data, int from, int to) {
+    if (name != null && !name.equals("content_block_delta")) {
+      return null;
+    }
+    try (JsonParser p = Json.FACTORY.createParser(data, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String type = null;
+      int index = -1;
+      String deltaType = null;
+      String text = null;
+      JsonToken token;
+      while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+          type = p.getText();
+        } else if (field.equals("index")
+            && value == JsonToken.VALUE_NUMBER_INT
+            && p.getNumberType() == JsonParser.NumberType.INT) {
+          index = p.getIntValue();
+        } else if (field.equals("delta") && value == JsonToken.START_OBJECT) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String deltaField = p.currentName();
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+              return null;
+            }
+            if (deltaField.equals("type")) {
+              deltaType = p.getText();
+            } else if (deltaField.equals("text")) {
+              text = p.getText();
+            } else {
+              return null;
+            }
+          }
+        } else {
+          return null;
+        }
+      }
+      if (token != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return null;
+      }
+      if ("content_block_delta".equals(type)
+          && "text_delta".equals(deltaType)
+          && text != null
+          && index >= 0) {
+        return new TextDelta(index, text);
+      }
+      return null;
+    } catch (IOException e) {
+      return null; // the general path reports it
+    }
+  }
+
+  private static boolean startsWith(byte[] data, int from, int to, byte[] prefix) {
+    if (to - from < prefix.length) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length; k++) {
+      if (data[from + k] != prefix[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Decodes a JSON string body (RFC 8259 section 7) from {@code p} up to its closing quote into
+   * {@link #text}; returns the index after the quote, or -1 if it is not valid JSON and UTF-8.
+   */
+  private int decodeString(byte[] data, int p, int to) {
+    int n = 0;
+    char[] t = text;
+    while (p < to) {
+      if (t.length - n < 2) {
+        t = text = Arrays.copyOf(t, t.length * 2);
+      }
+      int b = data[p];
+      if (b == '"') {
+        textLength = n;
+        return p + 1;
+      }
+      if (b >= 0x20 && b != '\\') {
+        // A run of plain ASCII, the common case, in a tight loop.
+        int room = Math.min(to - p, t.length - n);
+        int q = p;
+        while (q < p + room) {
+          int c = data[q];
+          if (c < 0x20 || c == '"' || c == '\\') {
+            break; // also bytes of UTF-8 sequences: negative
+          }
+          t[n++] = (char) c;
+          q++;
+        }
+        p = q;
+        continue;
+      }
+      if (b == '\\') {
+        if (p + 1 >= to) {
+          return -1;
+        }
+        int e = data[p + 1];
+        char c;
+        switch (e) {
+          case '"' -> c = '"';
+          case '\\' -> c = '\\';
+          case '/' -> c = '/';
+          case 'b' -> c = '\b';
+          case 'f' -> c = '\f';
+          case 'n' -> c = '\n';
+          case 'r' -> c = '\r';
+          case 't' -> c = '\t';
+          case 'u' -> {
+            if (p + 6 > to) {
+              return -1;
+            }
+            int v = 0;
+            for (int k = p + 2; k < p + 6; k++) {
+              int h = Character.digit(data[k], 16);
+              if (h < 0) {
+                return -1;
+              }
+              v = v * 16 + h;
+            }
+            c = (char) v;
+            p += 4;
+          }
+          default -> {
+            return -1;
+          }
+        }
+        t[n++] = c;
+        p += 2;
+        continue;
+      }
+      if (b >= 0) {
+        return -1; // a raw control character
+      }
+      // UTF-8 (RFC 3629): 2 to 4 bytes, no overlong forms, no surrogates, at most U+10FFFF.
+      int lead = b & 0xFF;
+      int length;
+      int cp;
+      int min;
+      if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+        cp = lead & 0x1F;
+        min = 0x80;
+      } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        cp = lead & 0x0F;
+        min = 0x800;
+      } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        cp = lead & 0x07;
+        min = 0x10000;
+      } else {
+        return -1;
+      }
+      if (p + length > to) {
+        return -1;
+      }
+      for (int k = 1; k < length; k++) {
+        int cont = data[p + k] & 0xFF;
+        if ((cont & 0xC0) != 0x80) {
+          return -1;
+        }
+        cp = (cp << 6) | (cont & 0x3F);
+      }
+      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return -1;
+      }
+      if (cp >= 0x10000) {
+        t[n++] = Character.highSurrogate(cp);
+        t[n++] = Character.lowSurrogate(cp);
+      } else {
+        t[n++] = (char) cp;
+      }
+      p += length;
+    }
+    return -1; // no closing quote
+  }
+
+  /** The block of the last fast-path delta: blocks stream one after another. */
+  private int lastIndex = -1;
+
+  private Block lastBlock;
+
+  /** A fast-path text delta for block {@code index}, its text in {@link #text}. */
+  private boolean fastTextDelta(int index) throws MaskingException {
+    Block block = index == lastIndex ? lastBlock : blocks.get(index);
+    if (block == null) {
+      throw fail("content_block_delta", "block " + index + " was not started");
+    }
+    if (block.kind != Kind.TEXT) {
+      throw fail("content_block_delta", "text_delta in a block that is not text");
+    }
+    lastIndex = index;
+    lastBlock = block;
+    block.text.pushChars(text, 0, textLength);
+    if (block.text.unchanged()) {
+      passThrough();
+      return false;
+    }
+    CharSink decided = block.text.decidedText();
+    writeTextDelta(index, "text_delta", "text", decided.chars, decided.length);
+    return true;
+  }
+
+  private static int indexOf(byte[] bytes, int from, int to, byte b) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean is(byte[] raw, int from, int to, String field) {
+    if (to - from != field.length()) {
+      return false;
+    }
+    for (int i = 0; i < field.length(); i++) {
+      if (raw[from + i] != field.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
