@@ -3,7 +3,9 @@ package dev.jitgw.server;
 import static java.util.Objects.requireNonNull;
 
 import com.nimbusds.jose.util.DefaultResourceRetriever;
+import dev.jitgw.audit.store.AuditRecord;
 import dev.jitgw.audit.store.RocksAuditLog;
+import dev.jitgw.core.config.ApprovalsConfig;
 import dev.jitgw.core.config.ConfigException;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.config.IssuerConfig;
@@ -13,6 +15,11 @@ import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.policy.approval.Approval;
+import dev.jitgw.policy.approval.ApprovalService;
+import dev.jitgw.policy.approval.ApprovalWebhook;
+import dev.jitgw.policy.approval.FileApprovalStore;
+import dev.jitgw.policy.approval.FileGrantStore;
 import dev.jitgw.policy.credential.ApiKeyCredentials;
 import dev.jitgw.policy.credential.CredentialStage;
 import dev.jitgw.policy.credential.FederatedUpstreamCredentials;
@@ -31,6 +38,7 @@ import dev.jitgw.policy.token.TokenEndpoint;
 import dev.jitgw.server.admin.AdminAuthorizer;
 import dev.jitgw.server.admin.AdminInitializer;
 import dev.jitgw.server.admin.Readiness;
+import dev.jitgw.server.approval.ApprovalAudit;
 import dev.jitgw.server.dataplane.DataPlane;
 import dev.jitgw.server.dataplane.DataPlaneInitializer;
 import dev.jitgw.server.dataplane.DrainEvent;
@@ -101,6 +109,7 @@ public final class GatewayServer implements AutoCloseable {
   private final PolicyHolder policy;
   private RocksAuditLog auditLog;
   private GatewayMetrics metrics;
+  private ApprovalService approvals;
 
   private GatewayServer(Builder builder) {
     this.config = builder.config;
@@ -184,6 +193,7 @@ public final class GatewayServer implements AutoCloseable {
       resources.add(limitStore);
       LimitEnforcer limits =
           new LimitEnforcer(limitStore, config.pricing().priceTable(), builder.clock);
+      this.approvals = startApprovals(config, builder, auditLog, policy, blocking, resources);
       List<RequestStage> stages =
           List.of(
               new PolicyStage(
@@ -210,6 +220,7 @@ public final class GatewayServer implements AutoCloseable {
               tracker,
               auditLog,
               metrics,
+              approvals,
               builder.clock);
 
       Supplier<SslContext> tls = null;
@@ -252,7 +263,8 @@ public final class GatewayServer implements AutoCloseable {
                       policy,
                       blocking,
                       auditLog,
-                      metrics))
+                      metrics,
+                      approvals))
               .bind(config.adminListen().toSocketAddress())
               .syncUninterruptibly()
               .channel();
@@ -268,6 +280,86 @@ public final class GatewayServer implements AutoCloseable {
         config.upstream().url(),
         adminAddress(),
         transport);
+  }
+
+  /**
+   * Opens the approval and grant stores in {@code {data_dir}/approvals} and the approval service
+   * over them: every step recorded in the audit log, announced to the webhook when one is
+   * configured. Approvals that were pending when the gateway last stopped are abandoned (their
+   * callers are gone) and recorded so.
+   */
+  private static ApprovalService startApprovals(
+      GatewayConfig config,
+      Builder builder,
+      RocksAuditLog auditLog,
+      PolicyHolder policy,
+      ScheduledExecutorService scheduler,
+      List<AutoCloseable> resources) {
+    ApprovalsConfig settings = config.approvals();
+    java.nio.file.Path directory = config.dataDir().resolve("approvals");
+    ExecutorService writer =
+        Executors.newSingleThreadExecutor(new DefaultThreadFactory("jitgw-approvals", true));
+    resources.add(writer::shutdown);
+    FileApprovalStore store =
+        FileApprovalStore.open(directory, builder.clock, writer, settings.history());
+    FileGrantStore grants = FileGrantStore.open(directory, builder.clock, writer);
+    ApprovalService service =
+        ApprovalService.builder(store, grants, scheduler)
+            .clock(builder.clock)
+            .abandonGrace(settings.abandonGrace())
+            .previewMasker(
+                text ->
+                    policy
+                        .get()
+                        .masking()
+                        .profile(List.of(PolicyStage.HELD_MASKING))
+                        .masker()
+                        .mask(text)
+                        .text())
+            .listener(new ApprovalAudit(auditLog))
+            .build();
+    // Closed in this order after the data plane stopped: the service, then its stores.
+    resources.add(0, grants);
+    resources.add(0, store);
+    resources.add(0, service);
+    if (settings.webhook() != null) {
+      String url =
+          SecretRef.parse(settings.webhook().url(), builder.environment)
+              .resolve()
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          "approvals.webhook.url: "
+                              + settings.webhook().url()
+                              + " is not set (the webhook URL is read from it)"));
+      URI adminBase =
+          settings.adminUrl() != null
+              ? settings.adminUrl()
+              : URI.create("http://" + config.adminListen());
+      URI webhookUrl;
+      try {
+        webhookUrl = URI.create(url.strip());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            "approvals.webhook.url: " + settings.webhook().url() + " does not hold a URL");
+      }
+      service.addListener(
+          ApprovalWebhook.builder(webhookUrl, adminBase, scheduler)
+              .includePreview(settings.webhook().includePreview())
+              .build());
+    }
+    for (Approval abandoned : store.abandonedAtOpen()) {
+      auditLog.append(
+          new AuditRecord(
+              AuditRecord.APPROVAL,
+              abandoned.exchangeId(),
+              ApprovalAudit.fields("decided", abandoned)));
+    }
+    if (!store.abandonedAtOpen().isEmpty()) {
+      log.info(
+          "{} approval(s) pending at the last stop are abandoned", store.abandonedAtOpen().size());
+    }
+    return service;
   }
 
   /**
@@ -292,6 +384,11 @@ public final class GatewayServer implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("audit log: " + e.getMessage(), e);
     }
+  }
+
+  /** The approval service, for tests. */
+  public ApprovalService approvals() {
+    return approvals;
   }
 
   /** The audit log, for the admin API and tests. */
@@ -371,6 +468,10 @@ public final class GatewayServer implements AutoCloseable {
     dataListener.close().syncUninterruptibly();
     for (Channel ch : dataChannels) {
       ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE));
+    }
+    if (approvals != null) {
+      // Held requests end now (503 shutting_down) rather than at the drain deadline.
+      approvals.close();
     }
     try {
       drained.get(deadline.toMillis(), TimeUnit.MILLISECONDS);

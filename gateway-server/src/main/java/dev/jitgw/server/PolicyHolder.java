@@ -10,8 +10,6 @@ import dev.jitgw.core.decision.Decision;
 import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.rules.PolicyException;
 import dev.jitgw.policy.rules.PolicyLoader;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -93,13 +91,8 @@ public final class PolicyHolder implements Supplier<Policy> {
     } catch (PolicyException e) {
       throw new ConfigException(e.getMessage(), e);
     }
-    List<String> unenforceable = new ArrayList<>();
     for (Policy.Rule rule : loaded.rules()) {
       if (rule.outcome() instanceof Decision.Allow allow) {
-        String where = "rule '" + rule.name() + "' (line " + rule.line() + ")";
-        if (!allow.mask().isEmpty()) {
-          unenforceable.add(where + " masks " + allow.mask());
-        }
         if (allow.route().isPresent()
             && config.upstream().routes().stream()
                 .map(UpstreamRoute::name)
@@ -116,14 +109,6 @@ public final class PolicyHolder implements Supplier<Policy> {
                   + "' is not defined under upstream.routes");
         }
       }
-    }
-    if (!unenforceable.isEmpty()) {
-      throw new ConfigException(
-          "policy file "
-              + config.policyFile()
-              + ": this build cannot enforce "
-              + String.join("; ", unenforceable)
-              + " yet; refusing it rather than forward without them");
     }
     return loaded;
   }

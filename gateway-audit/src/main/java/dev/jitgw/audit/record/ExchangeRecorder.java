@@ -252,6 +252,14 @@ public final class ExchangeRecorder {
   }
 
   /**
+   * An approval step of this exchange ({@code approval} record): which approval held it and how the
+   * hold ended ({@code event}, {@code approval_id}, {@code outcome}, ...).
+   */
+  public void approval(ObjectNode fields) {
+    appendLater(new AuditRecord(AuditRecord.APPROVAL, exchangeId, fields.deepCopy()));
+  }
+
+  /**
    * The exchange ended: writes what is left of the pieces and the {@code response_end} record.
    *
    * @param outcome {@code complete}, {@code aborted} or {@code error}

@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param admin who may use the admin API
  * @param audit the audit log's checkpoints
  * @param pricing USD per million tokens by model, for cost estimates and budgets
+ * @param approvals approval holds: notifications, links, abandon grace, history, pings
  */
 public record GatewayConfig(
     HostPort listen,
@@ -37,7 +38,8 @@ public record GatewayConfig(
     ShutdownConfig shutdown,
     AdminConfig admin,
     AuditConfig audit,
-    PricingConfig pricing) {
+    PricingConfig pricing,
+    ApprovalsConfig approvals) {
 
   public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 8080);
   public static final HostPort DEFAULT_ADMIN_LISTEN = new HostPort("127.0.0.1", 9090);
@@ -61,11 +63,12 @@ public record GatewayConfig(
     admin = admin == null ? AdminConfig.defaults() : admin;
     audit = audit == null ? AuditConfig.defaults() : audit;
     pricing = pricing == null ? PricingConfig.defaults() : pricing;
+    approvals = approvals == null ? ApprovalsConfig.defaults() : approvals;
   }
 
   public static GatewayConfig defaults() {
     return new GatewayConfig(
-        null, null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public Optional<Path> policyFileIfSet() {
@@ -86,7 +89,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withDataDir(Path dataDir) {
@@ -103,7 +107,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withPolicyFile(Path policyFile) {
@@ -120,7 +125,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withAdmin(AdminConfig admin) {
@@ -137,7 +143,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withTls(TlsConfig tls) {
@@ -154,7 +161,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withIdentity(IdentityConfig identity) {
@@ -171,7 +179,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withUpstream(UpstreamConfig upstream) {
@@ -188,7 +197,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withHttp(HttpConfig http) {
@@ -205,7 +215,8 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
   }
 
   public GatewayConfig withShutdown(ShutdownConfig shutdown) {
@@ -222,6 +233,25 @@ public record GatewayConfig(
         shutdown,
         admin,
         audit,
-        pricing);
+        pricing,
+        approvals);
+  }
+
+  public GatewayConfig withApprovals(ApprovalsConfig approvals) {
+    return new GatewayConfig(
+        listen,
+        adminListen,
+        dataDir,
+        policyFile,
+        publicUrl,
+        tls,
+        identity,
+        upstream,
+        http,
+        shutdown,
+        admin,
+        audit,
+        pricing,
+        approvals);
   }
 }

@@ -39,6 +39,11 @@ public enum ErrorCode {
   UPSTREAM_UNAVAILABLE(502, "api_error", "upstream_unavailable"),
   UPSTREAM_TIMEOUT(504, "timeout_error", "upstream_timeout"),
   AUDIT_UNAVAILABLE(503, "api_error", "audit_unavailable"),
+  /**
+   * The response could not be masked (not JSON where JSON was declared, an oversize event, a
+   * compressed body): it is withheld rather than forwarded unmasked.
+   */
+  MASKING_FAILED(502, "api_error", "masking_failed"),
   /** No upstream credential is configured; the message names the missing setting. */
   UPSTREAM_CREDENTIAL_MISSING(503, "api_error", "upstream_credential_missing"),
   /** The identity provider cannot be reached and no cached key can verify the token. */

@@ -46,6 +46,7 @@ class GatewayErrorTest {
       UPSTREAM_UNAVAILABLE,          502, api_error,             upstream_unavailable
       UPSTREAM_TIMEOUT,              504, timeout_error,         upstream_timeout
       AUDIT_UNAVAILABLE,             503, api_error,             audit_unavailable
+      MASKING_FAILED,                502, api_error,             masking_failed
       UPSTREAM_CREDENTIAL_MISSING,   503, api_error,             upstream_credential_missing
       IDENTITY_PROVIDER_UNAVAILABLE, 503, api_error,             identity_provider_unavailable
       SHUTTING_DOWN,                 503, overloaded_error,      shutting_down

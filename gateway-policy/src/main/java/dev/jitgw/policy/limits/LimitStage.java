@@ -2,9 +2,11 @@ package dev.jitgw.policy.limits;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.exchange.Exchange;
 import dev.jitgw.core.stage.RequestStage;
 import io.netty.util.AttributeKey;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
@@ -38,6 +40,10 @@ public final class LimitStage implements RequestStage {
 
   @Override
   public CompletionStage<Void> apply(Exchange exchange) {
+    if (exchange.decision().orElse(null) instanceof Decision.Hold) {
+      // A held rule sets no limits; an approval decides instead.
+      return CompletableFuture.completedFuture(null);
+    }
     return enforcer
         .reserve(exchange)
         .thenAccept(

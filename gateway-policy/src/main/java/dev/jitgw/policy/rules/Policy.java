@@ -7,6 +7,7 @@ import dev.cel.runtime.CelRuntime;
 import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.identity.Identity;
+import dev.jitgw.policy.masking.MaskingPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,14 +30,14 @@ public final class Policy {
   private final List<RuleTrace> matched;
   private final List<RuleTrace> notMatched;
   private final List<FederationProfile> federation;
-  private final List<String> maskingProfiles;
+  private final MaskingPolicy masking;
 
   Policy(
       String source,
       String version,
       List<Rule> rules,
       List<FederationProfile> federation,
-      List<String> maskingProfiles) {
+      MaskingPolicy masking) {
     this.source = requireNonNull(source, "source");
     this.version = requireNonNull(version, "version");
     this.rules = List.copyOf(rules);
@@ -47,7 +48,7 @@ public final class Policy {
             .map(r -> new RuleTrace(r.name(), Outcome.NOT_MATCHED, r.when() + " is false"))
             .toList();
     this.federation = List.copyOf(federation);
-    this.maskingProfiles = List.copyOf(maskingProfiles);
+    this.masking = requireNonNull(masking, "masking");
   }
 
   /** Where the policy came from: a file path, or {@code built-in}. */
@@ -68,8 +69,9 @@ public final class Policy {
     return federation;
   }
 
-  public List<String> maskingProfiles() {
-    return maskingProfiles;
+  /** The compiled masking section: profiles (built-in and the policy's) and custom detectors. */
+  public MaskingPolicy masking() {
+    return masking;
   }
 
   /** One compiled rule. */

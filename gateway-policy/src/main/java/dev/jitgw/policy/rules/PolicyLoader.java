@@ -19,6 +19,8 @@ import dev.cel.runtime.CelRuntimeFactory;
 import dev.jitgw.core.config.ConfigLoader;
 import dev.jitgw.core.config.YamlLocator;
 import dev.jitgw.core.decision.Decision;
+import dev.jitgw.policy.masking.MaskingPolicy;
+import dev.jitgw.policy.masking.MaskingPolicyException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,10 +32,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads, checks and compiles a policy file as a whole. Every {@code when} is parsed and
@@ -102,7 +104,7 @@ public final class PolicyLoader {
   public static Policy builtIn() {
     return compile(
         "built-in",
-        "version: 1\nrules:\n  - name: authenticated\n    when: \"true\"\n    allow: {}\n");
+        "version: 1\nrules:\n  - name: authenticated\n    when: \"true\"\n    allow: {mask: [secrets]}\n");
   }
 
   public static Policy load(Path file) {
@@ -136,7 +138,13 @@ public final class PolicyLoader {
               + ": version: expected 1, found "
               + document.version());
     }
-    List<String> profiles = maskingProfiles(document.masking());
+    MaskingPolicy masking;
+    try {
+      masking = MaskingPolicy.compile(document.masking());
+    } catch (MaskingPolicyException e) {
+      throw new PolicyException(source + at(text, e.path()) + ": " + e.getMessage(), e);
+    }
+    Set<String> profiles = masking.profileNames();
     List<Policy.Rule> rules = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<PolicyDocument.RuleSpec> specs = document.rules() == null ? List.of() : document.rules();
@@ -193,7 +201,7 @@ public final class PolicyLoader {
               lifetime,
               spec.groups() == null ? List.of() : spec.groups()));
     }
-    return new Policy(source, version(text), rules, federation, profiles);
+    return new Policy(source, version(text), rules, federation, masking);
   }
 
   private static CelRuntime.Program compileCondition(String where, String when) {
@@ -213,8 +221,7 @@ public final class PolicyLoader {
     }
   }
 
-  private static Decision outcome(
-      String rule, PolicyDocument.RuleSpec spec, List<String> profiles) {
+  private static Decision outcome(String rule, PolicyDocument.RuleSpec spec, Set<String> profiles) {
     if (spec.deny() != null) {
       return new Decision.Deny(Optional.of(spec.name()), spec.deny());
     }
@@ -239,7 +246,12 @@ public final class PolicyLoader {
     for (String profile : mask) {
       if (!profiles.contains(profile)) {
         throw new PolicyException(
-            rule + ": masking profile '" + profile + "' is not defined under masking.profiles");
+            rule
+                + ": masking profile '"
+                + profile
+                + "' is not defined (expected one of "
+                + new TreeSet<>(profiles)
+                + ")");
       }
     }
     Optional<Decision.Limits> limits =
@@ -253,15 +265,6 @@ public final class PolicyLoader {
                         Optional.ofNullable(l.costPerDayUsd()),
                         l.perGroup() != null && l.perGroup()));
     return new Decision.Allow(spec.name(), mask, limits, Optional.ofNullable(allow.route()));
-  }
-
-  private static List<String> maskingProfiles(JsonNode masking) {
-    List<String> names = new ArrayList<>();
-    if (masking != null && masking.path("profiles").isObject()) {
-      Iterator<String> it = masking.path("profiles").fieldNames();
-      it.forEachRemaining(names::add);
-    }
-    return names;
   }
 
   private static String version(String text) {

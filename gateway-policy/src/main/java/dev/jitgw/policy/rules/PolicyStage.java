@@ -11,21 +11,32 @@ import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.identity.Identity;
 import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.policy.masking.MaskingProfile;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
+import io.netty.util.AttributeKey;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
  * Summarizes the buffered request once and lets the policy decide: deny answers 403 {@code
- * policy_denied} naming the rule; allow continues with its obligations recorded on the exchange. A
- * hold cannot be served until approvals exist, so it is denied (fail closed) with a message that
- * says so.
+ * policy_denied} naming the rule; allow continues with its obligations recorded on the exchange;
+ * hold continues too, and the data plane holds the request for approval once it is recorded.
  */
 public final class PolicyStage implements RequestStage {
+  /**
+   * The masking profile an allow decision names, compiled by the same policy version that decided
+   * (a reload between the decision and the response does not change it). Absent: nothing to mask.
+   */
+  public static final AttributeKey<MaskingProfile> MASKING = AttributeKey.valueOf("jitgw.masking");
+
+  /** The masking profile of a request an approval let through. */
+  public static final String HELD_MASKING = "secrets";
+
   private final Supplier<Policy> policy;
   private final RequestSummaryParser parser;
   private final Clock clock;
@@ -67,24 +78,22 @@ public final class PolicyStage implements RequestStage {
     Policy.Evaluation evaluation = current.evaluate(identity, summary, clock.instant());
     Decision decision = evaluation.decision();
     exchange.decision(decision, current.version());
-    if (decision instanceof Decision.Allow) {
+    if (decision instanceof Decision.Allow allow) {
+      if (!allow.mask().isEmpty()) {
+        exchange.attr(MASKING).set(current.masking().profile(allow.mask()));
+      }
+      return CompletableFuture.completedFuture(null);
+    }
+    if (decision instanceof Decision.Hold) {
+      // Held after the request and decision are recorded; an approved request is masked with the
+      // built-in secrets profile (or the policy's own of that name), as the built-in policy does.
+      exchange.attr(MASKING).set(current.masking().profile(List.of(HELD_MASKING)));
       return CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.failedFuture(new GatewayException(denial(decision, current)));
   }
 
   static GatewayError denial(Decision decision, Policy policy) {
-    if (decision instanceof Decision.Hold hold) {
-      return GatewayError.of(
-              ErrorCode.POLICY_DENIED,
-              "Rule '"
-                  + hold.ruleName()
-                  + "' requires approval by "
-                  + String.join(", ", hold.approvers())
-                  + "; approval holds are not available in this gateway yet, so the request is"
-                  + " denied.")
-          .withDetail("rule", hold.ruleName());
-    }
     Decision.Deny deny = (Decision.Deny) decision;
     if (deny.rule().isEmpty()) {
       return GatewayError.of(

@@ -27,6 +27,27 @@ public final class AdminAuthorizer {
     this.adminGroups = List.copyOf(adminGroups);
   }
 
+  /** The groups whose members are admins. */
+  public List<String> adminGroups() {
+    return adminGroups;
+  }
+
+  /**
+   * Any verified caller's identity, whatever its groups (routes that decide per identity, such as
+   * approvals), or a {@link GatewayException} (401).
+   */
+  public CompletionStage<Identity> verify(HttpHeaders headers) {
+    Optional<String> token = CallerCredential.from(headers);
+    if (token.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          new GatewayException(
+              ErrorCode.MISSING_CREDENTIAL,
+              "No credential: admin routes need 'Authorization: Bearer <jwt>' from a trusted"
+                  + " issuer."));
+    }
+    return verifier.verify(token.get());
+  }
+
   /** The admin's identity, or a {@link GatewayException} (401 or 403). */
   public CompletionStage<Identity> authorize(HttpHeaders headers) {
     Optional<String> token = CallerCredential.from(headers);

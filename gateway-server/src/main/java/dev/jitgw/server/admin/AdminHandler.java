@@ -34,6 +34,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -52,9 +53,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Executor blocking;
   private final AuditRoutes audit;
   private final GatewayMetrics metrics;
+  private final ApprovalRoutes approvals;
 
   AdminHandler(Readiness readiness) {
-    this(readiness, null, null, null, null, null, null);
+    this(readiness, null, null, null, null, null, null, null);
   }
 
   AdminHandler(
@@ -64,7 +66,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       PolicyHolder policy,
       Executor blocking,
       dev.jitgw.audit.store.AuditLog auditLog,
-      GatewayMetrics metrics) {
+      GatewayMetrics metrics,
+      dev.jitgw.policy.approval.ApprovalService approvals) {
     this.readiness = requireNonNull(readiness, "readiness");
     this.authorizer = authorizer;
     this.revocations = revocations;
@@ -72,6 +75,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.blocking = blocking;
     this.audit = auditLog == null ? null : new AuditRoutes(auditLog);
     this.metrics = metrics;
+    this.approvals =
+        approvals == null || authorizer == null
+            ? null
+            : new ApprovalRoutes(approvals, authorizer.adminGroups(), blocking);
   }
 
   @Override
@@ -144,6 +151,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
       }
       default -> {
+        if (approvals != null
+            && (path.startsWith("/api/approvals") || path.startsWith("/api/grants"))
+            && routeApprovals(ctx, request, path, keepAlive)) {
+          return;
+        }
         if (audit != null
             && path.startsWith("/api/")
             && routeAudit(ctx, request, path, keepAlive)) {
@@ -202,6 +214,31 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return true;
   }
 
+  /** The approval and grant routes; false when {@code path} is none of them. */
+  private boolean routeApprovals(
+      ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive) {
+    Optional<ApprovalRoutes.Route> route;
+    try {
+      route = approvals.route(request, path);
+    } catch (GatewayException e) {
+      send(ctx, ErrorResponses.of(ctx.alloc(), e.error(), null, false), keepAlive);
+      return true;
+    }
+    if (route.isEmpty()) {
+      return false;
+    }
+    ApprovalRoutes.Route found = route.get();
+    Function<Identity, CompletableFuture<FullHttpResponse>> action =
+        identity ->
+            found.action().apply(identity).thenApply(body -> json(HttpResponseStatus.OK, body));
+    if (found.adminOnly()) {
+      asAdmin(ctx, request, keepAlive, action);
+    } else {
+      answer(ctx, authorizer.verify(request.headers()).thenCompose(action), keepAlive);
+    }
+    return true;
+  }
+
   private interface Read {
     FullHttpResponse get() throws java.io.IOException;
   }
@@ -224,29 +261,36 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       FullHttpRequest request,
       boolean keepAlive,
       Function<Identity, CompletableFuture<FullHttpResponse>> action) {
-    authorizer
-        .authorize(request.headers())
-        .thenCompose(action)
-        .whenComplete(
-            (response, failure) ->
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          if (failure == null) {
-                            if (response != null) { // null: the action streamed its answer
-                              send(ctx, response, keepAlive);
-                            }
-                            return;
-                          }
-                          Throwable cause =
-                              failure.getCause() != null ? failure.getCause() : failure;
-                          GatewayError error =
-                              cause instanceof GatewayException gatewayException
-                                  ? gatewayException.error()
-                                  : GatewayError.of(
-                                      ErrorCode.INTERNAL, "The admin request failed.");
-                          send(ctx, ErrorResponses.of(ctx.alloc(), error, null, false), keepAlive);
-                        }));
+    answer(ctx, authorizer.authorize(request.headers()).thenCompose(action), keepAlive);
+  }
+
+  /** Sends what {@code answer} completes with, or the error it fails with, on the event loop. */
+  private void answer(
+      ChannelHandlerContext ctx,
+      java.util.concurrent.CompletionStage<FullHttpResponse> answer,
+      boolean keepAlive) {
+    answer.whenComplete(
+        (response, failure) ->
+            ctx.executor()
+                .execute(
+                    () -> {
+                      if (failure == null) {
+                        if (response != null) { // null: the action streamed its answer
+                          send(ctx, response, keepAlive);
+                        }
+                        return;
+                      }
+                      Throwable cause = failure;
+                      while (cause instanceof java.util.concurrent.CompletionException
+                          && cause.getCause() != null) {
+                        cause = cause.getCause();
+                      }
+                      GatewayError error =
+                          cause instanceof GatewayException gatewayException
+                              ? gatewayException.error()
+                              : GatewayError.of(ErrorCode.INTERNAL, "The admin request failed.");
+                      send(ctx, ErrorResponses.of(ctx.alloc(), error, null, false), keepAlive);
+                    }));
   }
 
   /** {@code GET /api/policy}: the rules in force and their version. */
@@ -324,7 +368,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return node;
   }
 
-  private static FullHttpResponse json(HttpResponseStatus status, ObjectNode body) {
+  private static FullHttpResponse json(HttpResponseStatus status, JsonNode body) {
     byte[] bytes;
     try {
       bytes = JSON.writeValueAsBytes(body);

@@ -18,7 +18,7 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
   private final ChannelGroup channels;
 
   public AdminInitializer(Readiness readiness, ChannelGroup channels) {
-    this(readiness, channels, null, null, null, null, null, null);
+    this(readiness, channels, null, null, null, null, null, null, null);
   }
 
   public AdminInitializer(
@@ -29,7 +29,8 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
       dev.jitgw.server.PolicyHolder policy,
       java.util.concurrent.Executor blocking,
       dev.jitgw.audit.store.AuditLog auditLog,
-      dev.jitgw.server.metrics.GatewayMetrics metrics) {
+      dev.jitgw.server.metrics.GatewayMetrics metrics,
+      dev.jitgw.policy.approval.ApprovalService approvals) {
     this.routes =
         new AdminHandler(
             requireNonNull(readiness, "readiness"),
@@ -38,7 +39,8 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
             policy,
             blocking,
             auditLog,
-            metrics);
+            metrics,
+            approvals);
     this.channels = requireNonNull(channels, "channels");
   }
 

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       AuditCommand.class,
       ReplayCommand.class,
+      ApprovalsCommand.class,
+      GrantsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class JitgwCommand implements Runnable {

@@ -6,6 +6,7 @@ import dev.jitgw.audit.store.AuditLog;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.policy.approval.ApprovalService;
 import dev.jitgw.server.metrics.GatewayMetrics;
 import dev.jitgw.server.upstream.UpstreamClient;
 import java.time.Clock;
@@ -19,6 +20,7 @@ import java.util.List;
  * @param stages run once the whole body is buffered (policy, audit, limits, credential)
  * @param localEndpoints routes under {@code /v1/} the gateway answers itself
  * @param audit where every exchange that reached the policy is recorded
+ * @param approvals holds requests an {@code approve} rule matched; null: such requests are denied
  */
 public record DataPlane(
     GatewayConfig config,
@@ -29,6 +31,7 @@ public record DataPlane(
     ExchangeTracker tracker,
     AuditLog audit,
     GatewayMetrics metrics,
+    ApprovalService approvals,
     Clock clock) {
 
   public DataPlane {

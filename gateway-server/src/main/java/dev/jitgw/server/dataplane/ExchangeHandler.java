@@ -14,10 +14,19 @@ import dev.jitgw.core.exchange.Exchange;
 import dev.jitgw.core.exchange.ExchangeId;
 import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
+import dev.jitgw.policy.approval.ApprovalHold;
+import dev.jitgw.policy.approval.ApprovalService;
+import dev.jitgw.policy.approval.BodyDigest;
+import dev.jitgw.policy.approval.Outcome;
 import dev.jitgw.policy.limits.LimitStage;
 import dev.jitgw.policy.limits.Reservation;
 import dev.jitgw.policy.limits.Usage;
 import dev.jitgw.policy.limits.UsageAccumulator;
+import dev.jitgw.policy.masking.JsonBodyMasker;
+import dev.jitgw.policy.masking.MaskingException;
+import dev.jitgw.policy.masking.MaskingProfile;
+import dev.jitgw.policy.masking.SseMasker;
+import dev.jitgw.policy.rules.PolicyStage;
 import dev.jitgw.server.http.ErrorResponses;
 import dev.jitgw.server.http.ProxyHeaders;
 import dev.jitgw.server.http.UpstreamUrlRewriter;
@@ -93,6 +102,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     AUTHENTICATING,
     READING_BODY,
     PROCESSING,
+    HOLDING,
     FORWARDING,
     RESPONDING,
     CLOSING
@@ -142,6 +152,32 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private HttpResponse heldHead;
 
   private CompositeByteBuf heldBody;
+
+  /** Whether the held response's upstream URLs are rewritten before it is sent. */
+  private boolean heldForRewrite;
+
+  /** The approval the current exchange waits for, while it waits. */
+  private ApprovalHold hold;
+
+  private ScheduledFuture<?> pingTimer;
+
+  /**
+   * Whether a held streaming request was answered 200 and an event stream already: the upstream's
+   * head is then not sent, and a later failure is an SSE error event.
+   */
+  private boolean heldStreamStarted;
+
+  /** A held stream's upstream answered with an error body: it becomes an SSE error event. */
+  private boolean errorIntoStream;
+
+  /** Masks a held JSON response at its end; null when no masking applies. */
+  private JsonBodyMasker jsonMasker;
+
+  /** Masks a streamed response event by event; null when no masking applies. */
+  private SseMasker sseMasker;
+
+  /** Values masked in this response, by detector; null when no masking applied. */
+  private Map<String, Long> maskCounts;
 
   ExchangeHandler(DataPlane dataPlane) {
     this.dataPlane = requireNonNull(dataPlane, "dataPlane");
@@ -541,7 +577,11 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
                           return;
                         }
                         if (error == null) {
-                          forward();
+                          if (current.decision().orElse(null) instanceof Decision.Hold hold) {
+                            startHold(hold);
+                          } else {
+                            forward();
+                          }
                           return;
                         }
                         log.warn(
@@ -556,6 +596,172 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
                             !keepAlive);
                       });
             });
+  }
+
+  /**
+   * A rule holds the request for approval (contract section 5), once the request and the decision
+   * are durable. No thread waits: the hold is a future the approval's decision, its timeout or the
+   * caller leaving completes; the caller's connection stays read (pipelined requests queue) so that
+   * its leaving is noticed. A streaming request is answered 200 at once and sent pings.
+   */
+  private void startHold(Decision.Hold rule) {
+    ApprovalService approvals = dataPlane.approvals();
+    Exchange current = exchange;
+    if (approvals == null) {
+      respondError(
+          GatewayError.of(
+                  ErrorCode.POLICY_DENIED,
+                  "Rule '"
+                      + rule.ruleName()
+                      + "' requires approval by "
+                      + String.join(", ", rule.approvers())
+                      + "; approval holds are not available in this gateway, so the request is"
+                      + " denied.")
+              .withDetail("rule", rule.ruleName()),
+          !keepAlive);
+      return;
+    }
+    ApprovalHold waiting;
+    try {
+      String digest =
+          BodyDigest.sha256(current.body().map(ByteBufUtil::getBytes).orElse(new byte[0]));
+      waiting =
+          approvals.hold(
+              current.identity().orElseThrow(),
+              rule,
+              current.summary().orElseThrow(),
+              digest,
+              current.id());
+    } catch (IllegalStateException e) {
+      respondError(
+          GatewayError.of(
+              ErrorCode.SHUTTING_DOWN, "The gateway is shutting down; retry on another node."),
+          true);
+      return;
+    }
+    hold = waiting;
+    state = State.HOLDING;
+    if (!waiting.isDone() && current.summary().map(summary -> summary.stream()).orElse(false)) {
+      startHeldStream();
+    }
+    waiting.whenComplete(
+        (outcome, failure) ->
+            ctx.executor().execute(() -> onHoldDone(current, waiting, outcome, failure)));
+  }
+
+  /** Answers a held streaming request 200 at once, and pings it while it waits. */
+  private void startHeldStream() {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+        .set(ProxyHeaders.EXCHANGE_ID, exchange.id());
+    HttpUtil.setTransferEncodingChunked(head, true);
+    if (!keepAlive) {
+      head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    heldStreamStarted = true;
+    status = 200;
+    recordHead(head);
+    ctx.writeAndFlush(head);
+    long every = dataPlane.config().approvals().pingInterval().toMillis();
+    pingTimer = ctx.executor().scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private static final byte[] PING =
+      "event: ping\ndata: {\"type\": \"ping\"}\n\n".getBytes(StandardCharsets.US_ASCII);
+
+  private void ping() {
+    if (state != State.HOLDING || !heldStreamStarted) {
+      return;
+    }
+    if (recorder.recorded()) {
+      recorder.piece(PING);
+    }
+    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(PING)));
+  }
+
+  private void cancelPing() {
+    if (pingTimer != null) {
+      pingTimer.cancel(false);
+      pingTimer = null;
+    }
+  }
+
+  /** The hold ended: forward when approved or granted, otherwise answer with why not. */
+  private void onHoldDone(Exchange held, ApprovalHold waiting, Outcome outcome, Throwable failure) {
+    if (exchange != held || hold != waiting || state != State.HOLDING) {
+      return; // the caller left, and the exchange ended with it
+    }
+    hold = null;
+    cancelPing();
+    if (failure != null) {
+      log.warn("{}: the approval could not be stored: {}", held.id(), failure.toString());
+      recordApproval(waiting, "error", null);
+      respondError(
+          GatewayError.of(
+              ErrorCode.INTERNAL,
+              "The approval for this request could not be stored, so it was not sent; retry"
+                  + " later."),
+          !keepAlive);
+      return;
+    }
+    recordApproval(waiting, outcomeName(outcome), outcome);
+    if (outcome.proceeds()) {
+      state = State.PROCESSING;
+      forward();
+      return;
+    }
+    respondError(
+        outcome
+            .error()
+            .orElseGet(
+                () ->
+                    GatewayError.of(
+                        ErrorCode.SHUTTING_DOWN,
+                        "The gateway is shutting down; the held request was not sent. Retry.")),
+        !keepAlive || outcome instanceof Outcome.Abandoned);
+  }
+
+  private static String outcomeName(Outcome outcome) {
+    if (outcome instanceof Outcome.Granted) {
+      return "granted";
+    } else if (outcome instanceof Outcome.Approved) {
+      return "approved";
+    } else if (outcome instanceof Outcome.Denied) {
+      return "denied";
+    } else if (outcome instanceof Outcome.Expired) {
+      return "expired";
+    }
+    return "abandoned";
+  }
+
+  /** The exchange's own {@code approval} record: which approval held it and how that ended. */
+  private void recordApproval(ApprovalHold waiting, String result, Outcome outcome) {
+    if (!recorder.recorded()) {
+      return;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode fields =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    fields.put("event", "outcome");
+    fields.put("approval_id", waiting.approvalId().orElse(null));
+    fields.put("outcome", result);
+    fields.put("joined", waiting.joined());
+    if (outcome instanceof Outcome.Granted granted) {
+      fields.put("grant_id", granted.grant().id());
+    }
+    recorder.approval(fields);
+  }
+
+  /** The caller left while held: the approval stays joinable for the grace, then is abandoned. */
+  private void abandonHold() {
+    ApprovalHold waiting = hold;
+    hold = null;
+    cancelPing();
+    if (waiting != null && !waiting.isDone()) {
+      recordApproval(waiting, "abandoned", null);
+      waiting.approvalId().ifPresent(id -> dataPlane.approvals().abandon(id, waiting));
+    }
   }
 
   private CompletableFuture<Long> recordRequest() {
@@ -623,6 +829,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     UpstreamAuth auth = current.upstreamAuth().orElseThrow();
     HttpHeaders headers =
         ProxyHeaders.upstreamRequest(current.requestHeaders(), config.authority(), auth, length);
+    if (maskingProfile(current) != null) {
+      // A compressed response could not be masked: ask for the bytes as they are.
+      headers.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+    }
     FullHttpRequest request =
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1,
@@ -716,9 +926,46 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     upstreamReusable = HttpUtil.isKeepAlive(head) && framed;
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers);
     boolean bodyless = exchange.method().equals("HEAD") || status == 204 || status == 304;
+    MaskingProfile masking = maskingProfile(exchange);
+    boolean maskJson = false;
+    if (masking != null && !bodyless && head.status().codeClass() == HttpStatusClass.SUCCESS) {
+      if (!headers.get(HttpHeaderNames.CONTENT_ENCODING, "identity").equalsIgnoreCase("identity")) {
+        // Fail closed: the gateway asked for identity, and a body it cannot read is not sent.
+        closeUpstream();
+        respondError(
+            GatewayError.of(
+                ErrorCode.MASKING_FAILED,
+                "The upstream sent a "
+                    + headers.get(HttpHeaderNames.CONTENT_ENCODING)
+                    + "-encoded response, which cannot be masked; it is withheld."),
+            !keepAlive);
+        return;
+      }
+      maskCounts = new LinkedHashMap<>();
+      if (streaming) {
+        sseMasker = masking.newSseMasker();
+        // Masking changes the length: the stream is sent chunked.
+        headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+      } else if (contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        jsonMasker = masking.jsonBodyMasker();
+        maskJson = true;
+      }
+    }
     chunkedResponse = !bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
     if (chunkedResponse) {
       HttpUtil.setTransferEncodingChunked(response, true);
+    }
+    if (heldStreamStarted) {
+      if (head.status().codeClass() == HttpStatusClass.SUCCESS && streaming && !bodyless) {
+        // The 200 went out when the request was held: the events follow it.
+        chunkedResponse = true;
+        return;
+      }
+      // An error answer (or not a stream): its body becomes the stream's error event.
+      errorIntoStream = true;
+      heldHead = response;
+      heldBody = ctx.alloc().compositeBuffer(1024);
+      return;
     }
     if (!keepAlive) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -728,9 +975,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       headers.set(HttpHeaderNames.LOCATION, urlRewriter.rewrite(location, gatewayBase()));
     }
     String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "identity");
-    if (!bodyless
-        && encoding.equalsIgnoreCase("identity")
-        && UpstreamUrlRewriter.appliesTo(exchange.method(), pathOf(exchange.uri()), contentType)) {
+    heldForRewrite =
+        !bodyless
+            && encoding.equalsIgnoreCase("identity")
+            && UpstreamUrlRewriter.appliesTo(
+                exchange.method(), pathOf(exchange.uri()), contentType);
+    if (heldForRewrite || maskJson) {
       heldHead = response;
       heldBody = ctx.alloc().compositeBuffer(1024);
       return;
@@ -770,8 +1020,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       content.release();
       onUpstreamFailure(
           new IOException(
-              "the response is larger than http.max_body_size, so its upstream URLs cannot be"
-                  + " rewritten"));
+              "the response is larger than http.max_body_size, so it cannot be "
+                  + (jsonMasker != null ? "masked" : "rewritten")));
       return;
     }
     if (content.content().isReadable()) {
@@ -782,20 +1032,49 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (!last) {
       return;
     }
-    String rewritten =
-        urlRewriter.rewrite(heldBody.toString(StandardCharsets.UTF_8), gatewayBase());
+    byte[] bytes = ByteBufUtil.getBytes(heldBody);
     releaseHeld();
+    if (errorIntoStream) {
+      heldHead = null;
+      int upstreamCode = upstreamStatus;
+      closeUpstream();
+      byte[] event = upstreamErrorEvent(bytes, upstreamCode);
+      if (recorder.recorded()) {
+        recorder.piece(event);
+      }
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
+      finishExchange(
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT),
+          "error:upstream answered " + upstreamCode);
+      return;
+    }
+    if (usage != null) {
+      usage.accept(bytes);
+    }
+    if (heldForRewrite) {
+      String rewritten =
+          urlRewriter.rewrite(new String(bytes, StandardCharsets.UTF_8), gatewayBase());
+      bytes = rewritten.getBytes(StandardCharsets.UTF_8);
+    }
+    if (jsonMasker != null) {
+      try {
+        JsonBodyMasker.Result masked = jsonMasker.mask(bytes);
+        bytes = masked.body();
+        countMasked(masked.counts());
+      } catch (MaskingException e) {
+        heldHead = null;
+        closeUpstream();
+        respondError(maskingFailed(e), !keepAlive);
+        return;
+      }
+    }
     HttpResponse head = heldHead;
     heldHead = null;
-    byte[] bytes = rewritten.getBytes(StandardCharsets.UTF_8);
     head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
     head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     recordHead(head);
     if (recorder.recorded()) {
       recorder.piece(bytes);
-    }
-    if (usage != null) {
-      usage.accept(bytes);
     }
     ctx.write(head);
     UpstreamConnection connection = upstream;
@@ -804,6 +1083,29 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     finishExchange(
         ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(bytes))), "complete");
   }
+
+  /**
+   * The upstream's error answer to a request that was held on a stream: its Anthropic-shaped error
+   * body as the {@code error} event, or an {@code upstream_unavailable} error naming the status.
+   */
+  private byte[] upstreamErrorEvent(byte[] body, int upstreamCode) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode json = ERROR_JSON.readTree(body);
+      if (json != null && json.path("type").asText().equals("error") && json.has("error")) {
+        return ("event: error\ndata: " + ERROR_JSON.writeValueAsString(json) + "\n\n")
+            .getBytes(StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      // Not JSON: described below.
+    }
+    return GatewayError.of(
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            "The upstream answered " + upstreamCode + " to the approved request.")
+        .toSseEvent(exchange.id());
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper ERROR_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private void releaseHeld() {
     if (heldBody != null) {
@@ -835,6 +1137,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       onUpstreamFailure(new AuditFailure(recorder.failed()));
       return;
     }
+    if (sseMasker != null) {
+      maskContent(content);
+      return;
+    }
     recordPiece(content.content());
     if (usage != null) {
       usage.accept(content.content());
@@ -847,6 +1153,69 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     } else {
       ctx.write(content);
     }
+  }
+
+  /**
+   * Passes a piece of a streamed response through the masker: what it returns (whole events, text
+   * up to where a value could still be starting) is recorded and sent; the rest waits for more.
+   */
+  private void maskContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    byte[] out;
+    try {
+      if (usage != null) {
+        usage.accept(content.content());
+      }
+      out = sseMasker.accept(content.content());
+      if (last) {
+        byte[] tail = sseMasker.finish();
+        if (tail.length > 0) {
+          byte[] both = new byte[out.length + tail.length];
+          System.arraycopy(out, 0, both, 0, out.length);
+          System.arraycopy(tail, 0, both, out.length, tail.length);
+          out = both;
+        }
+      }
+    } catch (MaskingException e) {
+      countMasked(sseMasker.counts());
+      content.release();
+      onUpstreamFailure(new MaskingFailure(e));
+      return;
+    }
+    countMasked(sseMasker.counts());
+    content.release();
+    ByteBuf masked = Unpooled.wrappedBuffer(out);
+    recordPiece(masked);
+    if (last) {
+      UpstreamConnection connection = upstream;
+      upstream = null;
+      dataPlane.upstream().release(connection, upstreamReusable);
+      finishExchange(ctx.writeAndFlush(new DefaultLastHttpContent(masked)), "complete");
+    } else if (masked.isReadable()) {
+      ctx.write(new DefaultHttpContent(masked));
+    }
+  }
+
+  /** Keeps the latest counts (a stream's masker reports its running totals). */
+  private void countMasked(Map<String, Long> counts) {
+    if (maskCounts != null) {
+      maskCounts.clear();
+      maskCounts.putAll(counts);
+    }
+  }
+
+  private static GatewayError maskingFailed(MaskingException cause) {
+    return GatewayError.of(
+        ErrorCode.MASKING_FAILED,
+        "The response could not be masked ("
+            + cause.getMessage()
+            + "), so it is withheld rather than sent unmasked.");
+  }
+
+  /** The masking profile the exchange's allow decision names, or null when nothing is masked. */
+  private static MaskingProfile maskingProfile(Exchange exchange) {
+    MaskingProfile profile = exchange.attr(PolicyStage.MASKING).get();
+    return profile == null || profile.isEmpty() ? null : profile;
   }
 
   @Override
@@ -917,17 +1286,23 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
               ? GatewayError.of(
                   ErrorCode.AUDIT_UNAVAILABLE,
                   "The audit log failed mid-stream, so the rest of the response is withheld.")
-              : GatewayError.of(
-                  idle ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
-                  idle
-                      ? "The upstream stopped sending mid-stream (upstream.idle_timeout)."
-                      : "The upstream connection failed mid-stream; the response is incomplete.");
+              : cause instanceof MaskingFailure failure
+                  ? maskingFailed(failure.failure)
+                  : GatewayError.of(
+                      idle ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
+                      idle
+                          ? "The upstream stopped sending mid-stream (upstream.idle_timeout)."
+                          : "The upstream connection failed mid-stream; the response is incomplete.");
       byte[] event = error.toSseEvent(exchange.id());
       if (recorder.recorded()) {
         recorder.piece(event);
       }
       ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
-      finishExchange(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), "error");
+      finishExchange(
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT),
+          cause instanceof MaskingFailure || cause instanceof AuditFailure
+              ? "error:" + error.code().code() + ": " + cause.getMessage()
+              : "error");
     } else {
       // A plain body cannot carry an error once started: closing tells the caller it is cut.
       keepAlive = false;
@@ -1031,6 +1406,18 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     closeUpstream();
     cancelHeadTimeout();
+    if (heldStreamStarted) {
+      // The 200 and the pings are out: the error is the stream's last event.
+      state = State.RESPONDING;
+      byte[] event = error.toSseEvent(exchange.id());
+      if (recorder.recorded()) {
+        recorder.piece(event);
+      }
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
+      finishExchange(
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), "error:" + error.code().code());
+      return;
+    }
     status = error.status();
     state = State.RESPONDING;
     String id = exchange == null ? null : exchange.id();
@@ -1066,8 +1453,21 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     exchange = null;
+    abandonHold();
+    heldStreamStarted = false;
+    errorIntoStream = false;
     Optional<Usage> used = usage == null ? Optional.empty() : usage.usage();
     settleLimits(ended, used);
+    if (maskCounts != null) {
+      if (recorder.recorded()) {
+        recorder.masking(maskCounts);
+      }
+      dataPlane.metrics().masked(maskCounts);
+    }
+    maskCounts = null;
+    jsonMasker = null;
+    sseMasker = null;
+    heldForRewrite = false;
     if (recorder.recorded()) {
       recordEnd(outcome, used.map(ExchangeHandler::usageFields).orElse(null));
     }
@@ -1175,6 +1575,16 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   }
 
   /** The audit log failed to take part of the response: the rest is withheld from the caller. */
+  /** The masker could not process an event: the stream ends with an error, unforwarded. */
+  private static final class MaskingFailure extends IOException {
+    final MaskingException failure;
+
+    MaskingFailure(MaskingException failure) {
+      super(failure.getMessage(), failure);
+      this.failure = failure;
+    }
+  }
+
   private static final class AuditFailure extends IOException {
     AuditFailure(Throwable cause) {
       super("the audit log failed: " + cause, cause);

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -119,6 +120,17 @@ public final class GatewayMetrics implements AutoCloseable {
           .register(registry)
           .increment(output);
     }
+  }
+
+  /** Values masked in responses, by detector (never the values themselves). */
+  public void masked(Map<String, Long> counts) {
+    counts.forEach(
+        (detector, count) ->
+            Counter.builder("jitgw.masking.hits")
+                .description("Values masked in responses, by detector")
+                .tag("detector", detector)
+                .register(registry)
+                .increment(count));
   }
 
   /** The Prometheus text exposition. */

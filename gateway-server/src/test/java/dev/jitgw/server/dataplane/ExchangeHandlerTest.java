@@ -87,6 +87,7 @@ class ExchangeHandlerTest {
             auditLog(),
             new dev.jitgw.server.metrics.GatewayMetrics(
                 dev.jitgw.core.exchange.PriceTable.defaults()),
+            null,
             Clock.systemUTC());
     return new EmbeddedChannel(new ExchangeHandler(dataPlane));
   }

@@ -51,6 +51,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code claude-test-silent}: never answer (for head timeouts);
  *   <li>{@code claude-test-endless}: stream text deltas for as long as the reader keeps up,
  *       counting the bytes it handed to the socket (for backpressure tests);
+ *   <li>{@code claude-test-secrets}: answer {@link #SECRET_TEXT} and a tool call with a password
+ *       (streamed: one character per event, the tool input in small partial-JSON pieces);
+ *   <li>{@code claude-test-gzip}: a gzip-encoded JSON answer, whatever the request accepted;
+ *   <li>{@code claude-test-bad-event}: a stream with a malformed event before a planted key;
  *   <li>anything else: a normal answer.
  * </ul>
  *
@@ -59,6 +63,23 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FakeClaudeUpstream implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TEXT = "Hello from the test upstream";
+
+  /** A planted Anthropic key (fake) the {@code claude-test-secrets} model answers with. */
+  public static final String PLANTED_KEY = "sk-ant-api03-" + "Zq7xW2vLk9RtY4mNp8sB3cDf6gHj1K";
+
+  /** A planted e-mail address the {@code claude-test-secrets} model answers with. */
+  public static final String PLANTED_EMAIL = "jane.doe@example.com";
+
+  /** The {@code password} value of the planted tool input. */
+  public static final String PLANTED_PASSWORD = "correct-horse-battery";
+
+  /** The text the {@code claude-test-secrets} model answers (streamed one character at a time). */
+  public static final String SECRET_TEXT =
+      "Use key " + PLANTED_KEY + " and mail " + PLANTED_EMAIL + " — café ☕ done.";
+
+  /** The tool input the {@code claude-test-secrets} model answers. */
+  public static final String SECRET_TOOL_INPUT =
+      "{\"user\":\"jane\",\"password\":\"" + PLANTED_PASSWORD + "\",\"note\":\"ok\"}";
 
   /** One request as the upstream received it. */
   public record Recorded(String method, String uri, HttpHeaders headers, String body) {}
@@ -201,9 +222,39 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                     ctx.close();
                   });
         }
+        case "claude-test-secrets" -> {
+          if (stream) {
+            secretStream(ctx);
+          } else {
+            json(ctx, request, 200, secretMessage(model));
+          }
+        }
+        case "claude-test-gzip" -> {
+          FullHttpResponse response =
+              new DefaultFullHttpResponse(
+                  HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(gzip()));
+          response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+          response.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+          response
+              .headers()
+              .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+          ctx.writeAndFlush(response);
+        }
+        case "claude-test-bad-event" -> {
+          startStream(ctx);
+          ctx.write(event("message_start", messageStart(model)));
+          ctx.write(event("content_block_start", blockStart()));
+          ctx.write(event("content_block_delta", textDelta("fine so far ")));
+          ctx.write(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"));
+          ctx.write(event("content_block_delta", textDelta(PLANTED_KEY)));
+          ctx.write(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+          ctx.write(event("message_stop", "{\"type\":\"message_stop\"}"));
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
         case "claude-test-endless" -> {
           startStream(ctx);
-          ctx.writeAndFlush(event("message_start", messageStart(model)));
+          ctx.write(event("message_start", messageStart(model)));
+          ctx.writeAndFlush(event("content_block_start", blockStart()));
           ctx.channel().closeFuture().addListener(f -> closedEndlessStreams.incrementAndGet());
           ctx.pipeline().addLast(new EndlessWriter());
           ctx.pipeline().get(EndlessWriter.class).pump(ctx.pipeline().lastContext());
@@ -231,6 +282,76 @@ public final class FakeClaudeUpstream implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * A text block with {@link #SECRET_TEXT} one character per delta (each in its own network write,
+   * so values are split across events and chunks), then a tool-use block whose input arrives as
+   * partial JSON in small pieces.
+   */
+  private static void secretStream(ChannelHandlerContext ctx) {
+    startStream(ctx);
+    ctx.writeAndFlush(event("message_start", messageStart("claude-test-secrets")));
+    ctx.writeAndFlush(event("content_block_start", blockStart()));
+    SECRET_TEXT
+        .codePoints()
+        .forEach(
+            cp ->
+                ctx.writeAndFlush(event("content_block_delta", textDelta(Character.toString(cp)))));
+    ctx.writeAndFlush(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+    ctx.writeAndFlush(
+        event(
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":"
+                + "\"tool_use\",\"id\":\"toolu_1\",\"name\":\"login\",\"input\":{}}}"));
+    for (int i = 0; i < SECRET_TOOL_INPUT.length(); i += 5) {
+      String piece = SECRET_TOOL_INPUT.substring(i, Math.min(SECRET_TOOL_INPUT.length(), i + 5));
+      try {
+        ctx.writeAndFlush(
+            event(
+                "content_block_delta",
+                "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
+                    + "\"input_json_delta\",\"partial_json\":"
+                    + JSON.writeValueAsString(piece)
+                    + "}}"));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    ctx.writeAndFlush(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"));
+    ctx.writeAndFlush(
+        event(
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\","
+                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":6}}"));
+    ctx.writeAndFlush(event("message_stop", "{\"type\":\"message_stop\"}"));
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+  }
+
+  static String secretMessage(String model) {
+    try {
+      return "{\"id\":\"msg_test_3\",\"type\":\"message\",\"role\":\"assistant\","
+          + "\"model\":\""
+          + model
+          + "\",\"content\":[{\"type\":\"text\",\"text\":"
+          + JSON.writeValueAsString(SECRET_TEXT)
+          + "},{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"login\",\"input\":"
+          + SECRET_TOOL_INPUT
+          + "}],\"stop_reason\":\"tool_use\",\"stop_sequence\":null,"
+          + "\"usage\":{\"input_tokens\":12,\"output_tokens\":6}}";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] gzip() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bytes)) {
+      out.write(secretMessage("claude-test-gzip").getBytes(StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return bytes.toByteArray();
   }
 
   /** Writes deltas whenever the channel is writable: a fast producer that obeys backpressure. */

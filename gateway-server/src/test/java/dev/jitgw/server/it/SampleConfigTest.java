@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The shipped sample config documents the defaults: it must load, and say nothing else. */
 class SampleConfigTest {
@@ -36,7 +37,7 @@ class SampleConfigTest {
   }
 
   @Test
-  void aConfiguredPolicyThatCannotBeEnforcedStopsStartUp() {
+  void theSamplePolicyStartsTheGateway(@TempDir Path data) {
     GatewayConfig config =
         ConfigLoader.load(
             Optional.empty(),
@@ -45,12 +46,17 @@ class SampleConfigTest {
                 "../config/policy.yaml",
                 "JITGW_OIDC_ISSUER",
                 "https://idp.example/realms/eng"),
-            Map.of("listen", "127.0.0.1:0", "admin_listen", "127.0.0.1:0"));
+            Map.of(
+                "listen",
+                "127.0.0.1:0",
+                "admin_listen",
+                "127.0.0.1:0",
+                "data_dir",
+                data.toString()));
     assertThat(config.listen()).isEqualTo(new HostPort("127.0.0.1", 0));
-    assertThatThrownBy(() -> GatewayServer.builder(config).environment(Map.of()).start())
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("cannot enforce rule 'everyone' (line")
-        .hasMessageContaining("masks [secrets, pii]")
-        .hasMessageContaining("refusing it rather than forward without them");
+    try (GatewayServer server = GatewayServer.builder(config).environment(Map.of()).start()) {
+      assertThat(server.dataPlaneAddress().getPort()).isPositive();
+    }
+    assertThat(data.resolve("audit")).isDirectory();
   }
 }
