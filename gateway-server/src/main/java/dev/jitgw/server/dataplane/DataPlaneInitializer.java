@@ -57,13 +57,18 @@ public final class DataPlaneInitializer extends ChannelInitializer<Channel> {
   }
 
   static void addHttpHandlers(ChannelPipeline pipeline, HttpConfig http) {
-    pipeline.addLast(HTTP_DECODER, new HttpRequestDecoder(decoderConfig(http)));
+    pipeline.addLast(HTTP_DECODER, requestDecoder(http));
     pipeline.addLast(HTTP_ENCODER, new HttpResponseEncoder());
     pipeline.addLast(FRAMING_GUARD, new RequestFramingGuard());
   }
 
   private void addExchangeHandlers(ChannelPipeline pipeline) {
     pipeline.addLast(EXCHANGE_HANDLER, new ExchangeHandler(dataPlane));
+  }
+
+  /** The HTTP/1.1 request decoder, strict about framing and line folding. */
+  static HttpRequestDecoder requestDecoder(HttpConfig http) {
+    return new StrictRequestDecoder(decoderConfig(http));
   }
 
   static HttpDecoderConfig decoderConfig(HttpConfig http) {

@@ -9,7 +9,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -101,6 +100,84 @@ class RequestFramingGuardTest {
             "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-Bad: a\u0000b\r\n\r\n",
             ErrorCode.BAD_REQUEST),
         row(
+            "obs-fold continuation line (space)",
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "obs-fold continuation line (tab)",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\tX: y\r\n\r\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "obs-fold hiding a Transfer-Encoding",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nX-A: b\r\n Transfer-Encoding: chunked\r\n"
+                + "Content-Length: 4\r\n\r\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "whitespace before the first header",
+            "GET /v1/models HTTP/1.1\r\n Host: a\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "bare CR inside a header value",
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-Bad: a\rb\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "bare CR as a header line ending",
+            "GET /v1/models HTTP/1.1\r\nHost: a\rX-Smuggled: b\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "bare LF inside the header block",
+            "GET /v1/models HTTP/1.1\r\nHost: a\nX-Smuggled: b\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "bare CR in the request line",
+            "GET /v1/models\rX HTTP/1.1\r\nHost: a\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "header name with a space",
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\nX Bad: c\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "header line without a colon",
+            "GET /v1/models HTTP/1.1\r\nHost: a\r\nNoColonHere\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "empty Content-Length",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "Content-Length beyond a long",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "hex Content-Length",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nContent-Length: 0x4\r\n\r\nabcd",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "chunk size overflowing an int",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "fffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "negative chunk size",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "-3\r\nabc\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "empty chunk size",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "\r\nabc\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "chunk longer than its size",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabcdef\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
+            "chunk-size line ended by a bare LF",
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\nabc\r\n0\r\n\r\n",
+            ErrorCode.BAD_REQUEST),
+        row(
             "two Host headers",
             "GET /v1/models HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
             ErrorCode.BAD_REQUEST),
@@ -177,10 +254,47 @@ class RequestFramingGuardTest {
     assertFalse(channel.finish());
   }
 
+  @Test
+  void foldLikeBytesInBodiesAndInsideValuesPass() {
+    // A pretty-printed JSON body has line feeds followed by spaces; only the head is checked.
+    String json = "{\r\n  \"a\": 1,\n\t\"b\": 2\n}";
+    String chunk = "\n x";
+    EmbeddedChannel channel = newChannel();
+    channel.writeInbound(
+        Unpooled.copiedBuffer(
+            "POST /v1/messages HTTP/1.1\r\nHost: a\r\nX-Spaced: one  two\tthree \r\n"
+                + "Content-Length: "
+                + json.length()
+                + "\r\n\r\n"
+                + json
+                + "POST /v1/messages HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(chunk.length())
+                + "\r\n"
+                + chunk
+                + "\r\n0\r\n\r\n"
+                + "GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n",
+            StandardCharsets.US_ASCII));
+    List<Object> out = drain(channel);
+    try {
+      assertThat(out).noneMatch(Rejection.class::isInstance);
+      assertThat(out.stream().filter(HttpRequest.class::isInstance)).hasSize(3);
+      assertThat(((HttpRequest) out.get(0)).headers().get("x-spaced")).isEqualTo("one  two\tthree");
+      StringBuilder bodies = new StringBuilder();
+      for (Object o : out) {
+        if (o instanceof HttpContent content) {
+          bodies.append(content.content().toString(StandardCharsets.US_ASCII));
+        }
+      }
+      assertThat(bodies.toString()).isEqualTo(json + chunk);
+    } finally {
+      out.forEach(ReferenceCountUtil::release);
+    }
+    assertFalse(channel.finish());
+  }
+
   private static EmbeddedChannel newChannel() {
     return new EmbeddedChannel(
-        new HttpRequestDecoder(DataPlaneInitializer.decoderConfig(HttpConfig.defaults())),
-        new RequestFramingGuard());
+        DataPlaneInitializer.requestDecoder(HttpConfig.defaults()), new RequestFramingGuard());
   }
 
   private static List<Object> drain(EmbeddedChannel channel) {

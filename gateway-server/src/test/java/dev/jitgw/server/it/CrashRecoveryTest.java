@@ -86,6 +86,9 @@ class CrashRecoveryTest {
     env.put("JITGW_UPSTREAM_URL", upstream.url());
     env.put("JITGW_OIDC_ISSUER", identityProvider.issuer());
     env.put("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY);
+    // A killed process never deletes its unpacked RocksDB library: keep it out of /tmp.
+    env.put(
+        RocksNatives.SHAREDLIB_DIR, Files.createDirectories(dataDir.resolve("native")).toString());
     Process process = builder.start();
     processes.add(process);
     await()

@@ -55,6 +55,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *       (streamed: one character per event, the tool input in small partial-JSON pieces);
  *   <li>{@code claude-test-gzip}: a gzip-encoded JSON answer, whatever the request accepted;
  *   <li>{@code claude-test-bad-event}: a stream with a malformed event before a planted key;
+ *   <li>{@code claude-test-overloaded-stream}: a 200 stream that carries {@code message_start} and
+ *       then an in-stream {@code overloaded_error} event, as the real API does under load;
+ *   <li>{@code claude-test-429}: a {@code rate_limit_error} with {@code retry-after: 17};
+ *   <li>{@code claude-test-529}: an {@code overloaded_error} with status 529;
+ *   <li>{@code claude-test-slow-first-byte}: a normal answer whose first byte comes after {@link
+ *       #SLOW_FIRST_BYTE};
+ *   <li>{@code claude-test-stall}: a 200 stream that stops after {@code message_start} and keeps
+ *       the connection open without sending anything more;
  *   <li>anything else: a normal answer.
  * </ul>
  *
@@ -80,6 +88,17 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   /** The tool input the {@code claude-test-secrets} model answers. */
   public static final String SECRET_TOOL_INPUT =
       "{\"user\":\"jane\",\"password\":\"" + PLANTED_PASSWORD + "\",\"note\":\"ok\"}";
+
+  /** How long {@code claude-test-slow-first-byte} waits before its first byte. */
+  static final java.time.Duration SLOW_FIRST_BYTE = java.time.Duration.ofSeconds(1);
+
+  static final String RATE_LIMITED =
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of"
+          + " request tokens has exceeded your per-minute rate limit\"},\"request_id\":\"req_429\"}";
+
+  static final String OVERLOADED =
+      "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},"
+          + "\"request_id\":\"req_529\"}";
 
   /** One request as the upstream received it. */
   public record Recorded(String method, String uri, HttpHeaders headers, String body) {}
@@ -251,6 +270,40 @@ public final class FakeClaudeUpstream implements AutoCloseable {
           ctx.write(event("message_stop", "{\"type\":\"message_stop\"}"));
           ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
+        case "claude-test-overloaded-stream" -> {
+          startStream(ctx);
+          ctx.write(event("message_start", messageStart(model)));
+          ctx.write(event("error", OVERLOADED));
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        case "claude-test-429" -> {
+          FullHttpResponse response = jsonResponse(429, RATE_LIMITED);
+          response.headers().set("retry-after", "17");
+          response.headers().set("anthropic-ratelimit-requests-remaining", "0");
+          ctx.writeAndFlush(response);
+        }
+        case "claude-test-529" -> ctx.writeAndFlush(jsonResponse(529, OVERLOADED));
+        case "claude-test-slow-first-byte" -> {
+          JsonNode fast = body.deepCopy();
+          ((com.fasterxml.jackson.databind.node.ObjectNode) fast).put("model", "claude-test-1");
+          FullHttpRequest retained = request.retainedDuplicate();
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    try {
+                      messages(ctx, retained, fast);
+                    } finally {
+                      retained.release();
+                    }
+                  },
+                  SLOW_FIRST_BYTE.toMillis(),
+                  java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        case "claude-test-stall" -> {
+          startStream(ctx);
+          ctx.writeAndFlush(event("message_start", messageStart(model)));
+          // Then nothing, with the connection left open.
+        }
         case "claude-test-endless" -> {
           startStream(ctx);
           ctx.write(event("message_start", messageStart(model)));
@@ -394,8 +447,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
     return new DefaultHttpContent(bytes);
   }
 
-  private static void json(
-      ChannelHandlerContext ctx, FullHttpRequest request, int status, String body) {
+  private static FullHttpResponse jsonResponse(int status, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     FullHttpResponse response =
         new DefaultFullHttpResponse(
@@ -405,6 +457,12 @@ public final class FakeClaudeUpstream implements AutoCloseable {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     response.headers().set("request-id", "req_upstream_json");
+    return response;
+  }
+
+  private static void json(
+      ChannelHandlerContext ctx, FullHttpRequest request, int status, String body) {
+    FullHttpResponse response = jsonResponse(status, body);
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     HttpUtil.setKeepAlive(response, keepAlive);
     var future = ctx.writeAndFlush(response);
