@@ -66,7 +66,13 @@ public final class Demo implements AutoCloseable {
    * @throws ConfigException when the gateway refuses its configuration (a bad {@code --policy})
    */
   public static Demo start(DemoOptions options) {
+    return start(options, options.policyFile() == null ? samplePolicy() : Optional.empty());
+  }
+
+  /** As {@link #start(DemoOptions)}, with the sample policy found elsewhere (tests). */
+  static Demo start(DemoOptions options, Optional<Path> samplePolicy) {
     requireNonNull(options, "options");
+    requireNonNull(samplePolicy, "samplePolicy");
     List<AutoCloseable> started = new ArrayList<>();
     try {
       DevIssuer issuer = DevIssuer.start(options.issuerPort(), options.clock());
@@ -104,7 +110,7 @@ public final class Demo implements AutoCloseable {
         gateway = startGateway(base.withPolicyFile(requested), gatewayEnvironment, options);
         policy = new PolicyInForce(requested.toString(), false, Optional.empty());
       } else {
-        Optional<Path> sample = samplePolicy();
+        Optional<Path> sample = samplePolicy;
         if (sample.isEmpty()) {
           gateway = startGateway(base, gatewayEnvironment, options);
           policy =
