@@ -94,7 +94,22 @@ final class DemoCommand implements Callable<Integer> {
     try {
       demo = Demo.start(options);
     } catch (RuntimeException e) {
-      return ServeCommand.startUpFailed(spec, e);
+      int code = ServeCommand.startUpFailed(spec, e);
+      if (code == 1) {
+        // Most likely a port in use (another demo, or serve): say how to pick others.
+        spec.commandLine()
+            .getErr()
+            .println(
+                "jitgw: ports "
+                    + port
+                    + ", "
+                    + adminPort
+                    + " and "
+                    + issuerPort
+                    + " on 127.0.0.1 must be free; choose others with --port, --admin-port and"
+                    + " --issuer-port (0 picks a free one)");
+      }
+      return code;
     }
     demo.guide().print(spec.commandLine().getOut());
     if (whileRunning == null) {

@@ -149,15 +149,21 @@ public final class Demo implements AutoCloseable {
         }
       }
       return new Demo(issuer, simulated, gateway, policy);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Exception, not RuntimeException: a listener that cannot bind rethrows the native
+      // IOException unchecked, and what was started must stop in that case too.
+      RuntimeException failure =
+          e instanceof RuntimeException runtime
+              ? runtime
+              : new IllegalStateException(e.getMessage(), e);
       for (int i = started.size() - 1; i >= 0; i--) {
         try {
           started.get(i).close();
         } catch (Exception suppressed) {
-          e.addSuppressed(suppressed);
+          failure.addSuppressed(suppressed);
         }
       }
-      throw e;
+      throw failure;
     }
   }
 

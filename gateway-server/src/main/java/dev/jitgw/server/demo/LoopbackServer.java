@@ -79,7 +79,8 @@ final class LoopbackServer implements AutoCloseable {
               .syncUninterruptibly()
               .channel();
       return new LoopbackServer(group, listener);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Exception, not RuntimeException: a failed bind rethrows the native IOException unchecked.
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
       throw new IllegalStateException(
           name + ": cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jitgw.server.demo.Demo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,6 +119,28 @@ class DemoCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains(policy.toString());
     assertThat(run.out()).doesNotContain("JITGW_TOKEN");
+  }
+
+  @Test
+  void aPortInUseStopsTheDemoSayingHowToPickAnother(@TempDir Path dir) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Run run =
+          run(
+              Map.of(),
+              (demo, printed) -> {
+                throw new AssertionError("must not start");
+              },
+              "--port",
+              "0",
+              "--admin-port",
+              "0",
+              "--issuer-port",
+              String.valueOf(taken.getLocalPort()),
+              "--data-dir",
+              dir.toString());
+      assertThat(run.exitCode()).isEqualTo(1);
+      assertThat(run.err()).contains("127.0.0.1:" + taken.getLocalPort()).contains("--issuer-port");
+    }
   }
 
   @Test
