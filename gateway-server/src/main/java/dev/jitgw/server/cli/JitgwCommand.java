@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Just-in-time access gateway for the Claude API.",
     subcommands = {
       ServeCommand.class,
+      DemoCommand.class,
       PolicyCommand.class,
       KeysCommand.class,
       AuditCommand.class,

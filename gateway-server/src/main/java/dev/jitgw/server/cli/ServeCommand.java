@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -67,18 +68,33 @@ final class ServeCommand implements Callable<Integer> {
     GatewayServer server;
     try {
       server = GatewayServer.builder(gatewayConfig).environment(environment).start();
-    } catch (ConfigException e) {
+    } catch (RuntimeException e) {
+      return startUpFailed(spec, e);
+    }
+    runUntilSignalled(server::close, server.terminationFuture());
+    return 0;
+  }
+
+  /** Reports a failed start-up; the exit code: 2 for a refused configuration, else 1. */
+  static int startUpFailed(CommandSpec spec, RuntimeException e) {
+    if (e instanceof ConfigException) {
       spec.commandLine().getErr().println("jitgw: " + e.getMessage());
       return 2;
-    } catch (RuntimeException e) {
-      spec.commandLine().getErr().println("jitgw: cannot start: " + e.getMessage());
-      log.debug("start-up failed", e);
-      return 1;
     }
-    Thread hook = new Thread(server::close, "jitgw-shutdown");
+    spec.commandLine().getErr().println("jitgw: cannot start: " + e.getMessage());
+    log.debug("start-up failed", e);
+    return 1;
+  }
+
+  /**
+   * Waits until SIGTERM or SIGINT has stopped what runs: the JVM's shutdown hook calls {@code stop}
+   * (which drains), and this thread returns once {@code stopped} completes. Shared with {@code
+   * demo}.
+   */
+  static void runUntilSignalled(Runnable stop, CompletableFuture<Void> stopped) {
+    Thread hook = new Thread(stop, "jitgw-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    server.terminationFuture().join();
-    return 0;
+    stopped.join();
   }
 
   private Optional<Path> configFile(Map<String, String> environment) {
