@@ -268,9 +268,24 @@ public final class GatewayServer implements AutoCloseable {
               .bind(config.adminListen().toSocketAddress())
               .syncUninterruptibly()
               .channel();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Netty rethrows a failed bind's checked exception unchecked: catch everything, so that
+      // what was started (event loops, the audit store) is stopped whatever failed.
       shutdownExecutors();
-      throw e;
+      if (e instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(
+          "cannot start (listen "
+              + config.listen()
+              + ", admin_listen "
+              + config.adminListen()
+              + "): "
+              + e,
+          e);
     }
     log.info(
         "trusted issuers: {}", config.identity().issuers().stream().map(i -> i.issuer()).toList());
