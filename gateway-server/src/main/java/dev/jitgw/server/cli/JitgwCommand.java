@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       ApprovalsCommand.class,
       GrantsCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class JitgwCommand implements Runnable {

@@ -59,6 +59,9 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
+    Assumptions.assumeFalse(
+        Boolean.getBoolean("jitgw.keycloak.skip"),
+        "-Djitgw.keycloak.skip=true: the Keycloak distribution was not unpacked");
     Assumptions.assumeTrue(
         Files.isExecutable(JAVA_HOME.resolve("bin/java")),
         "Keycloak needs Java 21+: no JDK at " + JAVA_HOME);
