@@ -37,6 +37,7 @@ import dev.jitgw.policy.token.SigningKeyStore;
 import dev.jitgw.policy.token.TokenEndpoint;
 import dev.jitgw.server.admin.AdminAuthorizer;
 import dev.jitgw.server.admin.AdminInitializer;
+import dev.jitgw.server.admin.DataDirectoryBackup;
 import dev.jitgw.server.admin.Readiness;
 import dev.jitgw.server.approval.ApprovalAudit;
 import dev.jitgw.server.dataplane.DataPlane;
@@ -264,7 +265,8 @@ public final class GatewayServer implements AutoCloseable {
                       blocking,
                       auditLog,
                       metrics,
-                      approvals))
+                      approvals,
+                      new DataDirectoryBackup(config.dataDir(), auditLog, builder.clock)))
               .bind(config.adminListen().toSocketAddress())
               .syncUninterruptibly()
               .channel();

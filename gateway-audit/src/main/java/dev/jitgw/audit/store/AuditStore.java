@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -138,6 +139,19 @@ public final class AuditStore implements AutoCloseable {
 
   public Path directory() {
     return directory;
+  }
+
+  /**
+   * A consistent copy of the store in {@code target} (which must not exist): a RocksDB checkpoint,
+   * hard links where the file system allows and copies elsewhere, taken while writes go on.
+   */
+  void checkpointTo(Path target) throws IOException {
+    requireOpen();
+    try (Checkpoint checkpoint = Checkpoint.create(db)) {
+      checkpoint.createCheckpoint(target.toString());
+    } catch (RocksDBException e) {
+      throw new IOException("cannot copy the audit store to " + target + ": " + message(e), e);
+    }
   }
 
   void write(WriteBatch batch) throws RocksDBException {

@@ -54,9 +54,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final AuditRoutes audit;
   private final GatewayMetrics metrics;
   private final ApprovalRoutes approvals;
+  private final DataDirectoryBackup backup;
 
   AdminHandler(Readiness readiness) {
-    this(readiness, null, null, null, null, null, null, null);
+    this(readiness, null, null, null, null, null, null, null, null);
   }
 
   AdminHandler(
@@ -67,7 +68,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       Executor blocking,
       dev.jitgw.audit.store.AuditLog auditLog,
       GatewayMetrics metrics,
-      dev.jitgw.policy.approval.ApprovalService approvals) {
+      dev.jitgw.policy.approval.ApprovalService approvals,
+      DataDirectoryBackup backup) {
     this.readiness = requireNonNull(readiness, "readiness");
     this.authorizer = authorizer;
     this.revocations = revocations;
@@ -75,6 +77,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.blocking = blocking;
     this.audit = auditLog == null ? null : new AuditRoutes(auditLog);
     this.metrics = metrics;
+    this.backup = backup;
     this.approvals =
         approvals == null || authorizer == null
             ? null
@@ -121,6 +124,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
               request,
               keepAlive,
               admin -> CompletableFuture.completedFuture(describePolicy()));
+          return;
+        }
+      }
+      case "/api/backup" -> {
+        if (!request.method().equals(HttpMethod.POST) || authorizer == null || backup == null) {
+          response = notAllowed(ctx);
+        } else {
+          asAdmin(ctx, request, keepAlive, admin -> blocking(() -> backedUp(admin)));
           return;
         }
       }
@@ -291,6 +302,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                               : GatewayError.of(ErrorCode.INTERNAL, "The admin request failed.");
                       send(ctx, ErrorResponses.of(ctx.alloc(), error, null, false), keepAlive);
                     }));
+  }
+
+  /** {@code POST /api/backup}: a backup of the data directory, taken while the gateway runs. */
+  private FullHttpResponse backedUp(Identity admin) throws java.io.IOException {
+    DataDirectoryBackup.Result result = backup.backup();
+    org.slf4j.LoggerFactory.getLogger(AdminHandler.class)
+        .info("data directory backed up to {} by {}", result.directory(), admin.subject());
+    ObjectNode out = JSON.createObjectNode();
+    out.put("directory", result.directory().toString());
+    out.put("created_at", result.createdAt().toString());
+    out.put("audit_records", result.auditRecords());
+    var files = out.putArray("files");
+    result.files().forEach(files::add);
+    return json(HttpResponseStatus.OK, out);
   }
 
   /** {@code GET /api/policy}: the rules in force and their version. */

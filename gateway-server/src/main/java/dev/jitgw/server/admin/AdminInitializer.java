@@ -18,7 +18,7 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
   private final ChannelGroup channels;
 
   public AdminInitializer(Readiness readiness, ChannelGroup channels) {
-    this(readiness, channels, null, null, null, null, null, null, null);
+    this(readiness, channels, null, null, null, null, null, null, null, null);
   }
 
   public AdminInitializer(
@@ -30,7 +30,8 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
       java.util.concurrent.Executor blocking,
       dev.jitgw.audit.store.AuditLog auditLog,
       dev.jitgw.server.metrics.GatewayMetrics metrics,
-      dev.jitgw.policy.approval.ApprovalService approvals) {
+      dev.jitgw.policy.approval.ApprovalService approvals,
+      DataDirectoryBackup backup) {
     this.routes =
         new AdminHandler(
             requireNonNull(readiness, "readiness"),
@@ -40,7 +41,8 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
             blocking,
             auditLog,
             metrics,
-            approvals);
+            approvals,
+            backup);
     this.channels = requireNonNull(channels, "channels");
   }
 

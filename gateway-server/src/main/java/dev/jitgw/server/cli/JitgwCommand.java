@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ApprovalsCommand.class,
       GrantsCommand.class,
       TokenCommand.class,
+      BackupCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class JitgwCommand implements Runnable {
