@@ -339,6 +339,18 @@ public final class GatewayServer implements AutoCloseable {
     resources.add(0, grants);
     resources.add(0, store);
     resources.add(0, service);
+    // Recorded before anything else can fail: the store already wrote them as abandoned.
+    for (Approval abandoned : store.abandonedAtOpen()) {
+      auditLog.append(
+          new AuditRecord(
+              AuditRecord.APPROVAL,
+              abandoned.exchangeId(),
+              ApprovalAudit.fields("decided", abandoned)));
+    }
+    if (!store.abandonedAtOpen().isEmpty()) {
+      log.info(
+          "{} approval(s) pending at the last stop are abandoned", store.abandonedAtOpen().size());
+    }
     if (settings.webhook() != null) {
       String url =
           SecretRef.parse(settings.webhook().url(), builder.environment)
@@ -364,17 +376,6 @@ public final class GatewayServer implements AutoCloseable {
           ApprovalWebhook.builder(webhookUrl, adminBase, scheduler)
               .includePreview(settings.webhook().includePreview())
               .build());
-    }
-    for (Approval abandoned : store.abandonedAtOpen()) {
-      auditLog.append(
-          new AuditRecord(
-              AuditRecord.APPROVAL,
-              abandoned.exchangeId(),
-              ApprovalAudit.fields("decided", abandoned)));
-    }
-    if (!store.abandonedAtOpen().isEmpty()) {
-      log.info(
-          "{} approval(s) pending at the last stop are abandoned", store.abandonedAtOpen().size());
     }
     return service;
   }

@@ -162,8 +162,12 @@ final class ApprovalRoutes {
   }
 
   private ObjectNode list(Identity viewer, Query query) {
-    ApprovalStore.Page page =
-        approvals.listFor(viewer, adminGroups, query.state(), query.limit(), query.before());
+    ApprovalStore.Page page;
+    try {
+      page = approvals.listFor(viewer, adminGroups, query.state(), query.limit(), query.before());
+    } catch (IllegalArgumentException e) {
+      throw badRequest("before: " + e.getMessage());
+    }
     ObjectNode out = JSON.createObjectNode();
     ArrayNode items = out.putArray("approvals");
     page.approvals().forEach(approval -> items.add(JSON.valueToTree(approval)));

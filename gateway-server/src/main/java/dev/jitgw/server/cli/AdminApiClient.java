@@ -66,13 +66,22 @@ final class AdminApiClient {
     return token.strip();
   }
 
+  /** One path segment (an approval or grant id), encoded so it cannot change the route. */
+  static String segment(String id) {
+    return java.net.URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private URI at(String path) {
+    return URI.create(base() + path);
+  }
+
   Answer get(String path) throws Refused {
-    return send(HttpRequest.newBuilder(base().resolve(path)).GET());
+    return send(HttpRequest.newBuilder(at(path)).GET());
   }
 
   Answer post(String path, JsonNode body) throws Refused {
     return send(
-        HttpRequest.newBuilder(base().resolve(path))
+        HttpRequest.newBuilder(at(path))
             .header("content-type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.toString())));
   }

@@ -100,16 +100,23 @@ final class ApprovalsCommand implements Runnable {
   static String line(JsonNode approval) {
     List<String> tools = new ArrayList<>();
     approval.at("/request/tools").forEach(tool -> tools.add(tool.asText()));
-    return String.join(
-        "  ",
-        approval.path("id").asText(),
-        state(approval),
-        approval.at("/subject/display").asText(approval.at("/subject/sub").asText()),
-        approval.path("rule").asText(),
-        approval.at("/request/model").asText("-"),
-        tools.isEmpty() ? "-" : String.join(",", tools),
-        approval.path("created_at").asText(),
-        approval.path("expires_at").asText());
+    String line =
+        String.join(
+            "  ",
+            approval.path("id").asText(),
+            state(approval),
+            approval.at("/subject/display").asText(approval.at("/subject/sub").asText()),
+            approval.path("rule").asText(),
+            approval.at("/request/model").asText("-"),
+            tools.isEmpty() ? "-" : String.join(",", tools),
+            approval.path("created_at").asText(),
+            approval.path("expires_at").asText());
+    // Requesters choose the model name and their display name: no control characters (terminal
+    // escapes could rewrite what an approver reads).
+    return line.codePoints()
+        .map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
   }
 
   /** {@code approved}, or {@code pending (1 of 2 approvals)} while more are needed. */
@@ -138,7 +145,11 @@ final class ApprovalsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      return run(spec, out -> out.println(api.get("/api/approvals/" + id).body().toPrettyString()));
+      return run(
+          spec,
+          out ->
+              out.println(
+                  api.get("/api/approvals/" + AdminApiClient.segment(id)).body().toPrettyString()));
     }
   }
 
@@ -164,7 +175,9 @@ final class ApprovalsCommand implements Runnable {
           spec,
           out -> {
             ObjectNode body = AdminApiClient.JSON.createObjectNode().put("reason", reason);
-            JsonNode approval = api.post("/api/approvals/" + id + "/" + verb(), body).body();
+            JsonNode approval =
+                api.post("/api/approvals/" + AdminApiClient.segment(id) + "/" + verb(), body)
+                    .body();
             out.println(approval.path("id").asText() + ": " + state(approval));
           });
     }

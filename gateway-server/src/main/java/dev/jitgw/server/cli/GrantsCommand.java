@@ -71,7 +71,8 @@ final class GrantsCommand implements Runnable {
       return ApprovalsCommand.run(
           spec,
           out -> {
-            JsonNode grant = api.post("/api/grants/" + id + "/revoke", null).body();
+            JsonNode grant =
+                api.post("/api/grants/" + AdminApiClient.segment(id) + "/revoke", null).body();
             out.println("revoked " + grant.path("id").asText());
           });
     }

@@ -153,6 +153,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
 
   private CompositeByteBuf heldBody;
 
+  /** Whether the held JSON response is JSON Lines (batch results), masked line by line. */
+  private boolean jsonLines;
+
   /** Whether the held response's upstream URLs are rewritten before it is sent. */
   private boolean heldForRewrite;
 
@@ -538,7 +541,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private void failStage(Throwable error) {
     Throwable cause =
         error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (state == State.PROCESSING && local == null) {
+    if (state == State.PROCESSING && local == null && !recorder.recorded()) {
       // A refused request (denied, malformed, no credential) is recorded too; nothing goes
       // upstream, so there is nothing to wait for.
       recordRequest();
@@ -638,6 +641,14 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
               ErrorCode.SHUTTING_DOWN, "The gateway is shutting down; retry on another node."),
           true);
       return;
+    } catch (RuntimeException e) {
+      log.error("{}: cannot hold the request for approval", current.id(), e);
+      respondError(
+          GatewayError.of(
+              ErrorCode.INTERNAL,
+              "The gateway failed to hold the request for approval; it was not sent."),
+          !keepAlive);
+      return;
     }
     hold = waiting;
     state = State.HOLDING;
@@ -709,7 +720,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     recordApproval(waiting, outcomeName(outcome), outcome);
     if (outcome.proceeds()) {
       state = State.PROCESSING;
-      forward();
+      // The wait is the approver's, not the gateway's; and the credential is taken afresh (a
+      // federation token fetched before a long hold may be about to expire).
+      processingNanos = System.nanoTime();
+      runStages(credentialStages(), 0, State.PROCESSING, this::forward);
       return;
     }
     respondError(
@@ -721,6 +735,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
                         ErrorCode.SHUTTING_DOWN,
                         "The gateway is shutting down; the held request was not sent. Retry.")),
         !keepAlive || outcome instanceof Outcome.Abandoned);
+  }
+
+  private List<RequestStage> credentialStages() {
+    return dataPlane.stages().stream()
+        .filter(stage -> stage.name().equals("upstream-credential"))
+        .toList();
   }
 
   private static String outcomeName(Outcome outcome) {
@@ -758,9 +778,16 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     ApprovalHold waiting = hold;
     hold = null;
     cancelPing();
-    if (waiting != null && !waiting.isDone()) {
+    if (waiting == null) {
+      return;
+    }
+    if (!waiting.isDone()) {
       recordApproval(waiting, "abandoned", null);
       waiting.approvalId().ifPresent(id -> dataPlane.approvals().abandon(id, waiting));
+    } else if (!waiting.isCompletedExceptionally()) {
+      // Decided a moment before the caller left: record how, as onHoldDone would have.
+      Outcome outcome = waiting.getNow(null);
+      recordApproval(waiting, outcomeName(outcome), outcome);
     }
   }
 
@@ -949,6 +976,24 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       } else if (contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
         jsonMasker = masking.jsonBodyMasker();
         maskJson = true;
+      } else if (isJsonLines(contentType, pathOf(exchange.uri()))) {
+        // Batch results: one JSON document per line, each masked like a JSON body.
+        jsonMasker = masking.jsonBodyMasker();
+        jsonLines = true;
+        maskJson = true;
+      } else {
+        // A body masking cannot read (a file download, plain text) could carry model output:
+        // withheld rather than sent unmasked.
+        closeUpstream();
+        respondError(
+            GatewayError.of(
+                ErrorCode.MASKING_FAILED,
+                "The upstream answered with content type '"
+                    + contentType
+                    + "', which masking cannot read; the response is withheld. Ask for a policy"
+                    + " rule without masking for this route."),
+            !keepAlive);
+        return;
       }
     }
     chunkedResponse = !bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
@@ -956,6 +1001,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       HttpUtil.setTransferEncodingChunked(response, true);
     }
     if (heldStreamStarted) {
+      status = 200; // what the caller got when the request was held
       if (head.status().codeClass() == HttpStatusClass.SUCCESS && streaming && !bodyless) {
         // The 200 went out when the request was held: the events follow it.
         chunkedResponse = true;
@@ -1018,6 +1064,17 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private void holdContent(HttpContent content) {
     if ((long) heldBody.readableBytes() + content.content().readableBytes() > maxBodyBytes) {
       content.release();
+      if (jsonMasker != null && !heldStreamStarted) {
+        heldHead = null;
+        releaseHeld();
+        respondError(
+            GatewayError.of(
+                ErrorCode.MASKING_FAILED,
+                "The response is larger than http.max_body_size, the most a masked response may"
+                    + " be; it is withheld."),
+            !keepAlive);
+        return;
+      }
       onUpstreamFailure(
           new IOException(
               "the response is larger than http.max_body_size, so it cannot be "
@@ -1058,9 +1115,13 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     if (jsonMasker != null) {
       try {
-        JsonBodyMasker.Result masked = jsonMasker.mask(bytes);
-        bytes = masked.body();
-        countMasked(masked.counts());
+        if (jsonLines) {
+          bytes = maskLines(bytes);
+        } else {
+          JsonBodyMasker.Result masked = jsonMasker.mask(bytes);
+          bytes = masked.body();
+          countMasked(masked.counts());
+        }
       } catch (MaskingException e) {
         heldHead = null;
         closeUpstream();
@@ -1202,6 +1263,45 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       maskCounts.clear();
       maskCounts.putAll(counts);
     }
+  }
+
+  /** JSON Lines: its content types, and batch results, which the API serves as a binary type. */
+  private static boolean isJsonLines(String contentType, String path) {
+    String type = contentType.toLowerCase(Locale.ROOT);
+    return type.startsWith("application/jsonl")
+        || type.startsWith("application/x-jsonl")
+        || type.startsWith("application/x-ndjson")
+        || type.startsWith("application/jsonlines")
+        || (path.startsWith("/v1/messages/batches/") && path.endsWith("/results"));
+  }
+
+  /** Masks each non-empty line as a JSON body; line ends are kept. */
+  private byte[] maskLines(byte[] bytes) throws MaskingException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length + 64);
+    Map<String, Long> total = new LinkedHashMap<>();
+    int start = 0;
+    while (start < bytes.length) {
+      int end = start;
+      while (end < bytes.length && bytes[end] != '\n') {
+        end++;
+      }
+      int contentEnd = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
+      boolean blank = true;
+      for (int i = start; i < contentEnd && blank; i++) {
+        blank = bytes[i] == ' ' || bytes[i] == '\t';
+      }
+      if (blank) {
+        out.write(bytes, start, contentEnd - start);
+      } else {
+        JsonBodyMasker.Result masked = jsonMasker.mask(bytes, start, contentEnd - start);
+        out.writeBytes(masked.body());
+        masked.counts().forEach((detector, count) -> total.merge(detector, count, Long::sum));
+      }
+      out.write(bytes, contentEnd, Math.min(bytes.length, end + 1) - contentEnd);
+      start = end + 1;
+    }
+    countMasked(total);
+    return out.toByteArray();
   }
 
   private static GatewayError maskingFailed(MaskingException cause) {
@@ -1466,6 +1566,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     maskCounts = null;
     jsonMasker = null;
+    jsonLines = false;
     sseMasker = null;
     heldForRewrite = false;
     if (recorder.recorded()) {

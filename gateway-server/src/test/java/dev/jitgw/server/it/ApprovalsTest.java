@@ -345,6 +345,31 @@ class ApprovalsTest {
   }
 
   @Test
+  void anApprovedResponseIsMaskedWithTheSecretsProfile() throws Exception {
+    AnthropicClient alice = client("alice", "eng");
+    CompletableFuture<Message> answer =
+        CompletableFuture.supplyAsync(
+            () ->
+                alice
+                    .messages()
+                    .create(
+                        MessageCreateParams.builder()
+                            .model("claude-test-secrets")
+                            .maxTokens(64)
+                            .addUserMessage("show me")
+                            .addTool(ToolBash20250124.builder().build())
+                            .build()));
+    decide(pending().id(), "approve", token("bob", "security"));
+
+    String text = answer.get().content().get(0).asText().text();
+    assertThat(text)
+        .contains("[MASKED:anthropic_api_key]")
+        .doesNotContain(FakeClaudeUpstream.PLANTED_KEY)
+        // secrets only: an e-mail address is not a secret
+        .contains(FakeClaudeUpstream.PLANTED_EMAIL);
+  }
+
+  @Test
   void aRetryOfTheSameRequestJoinsThePendingApproval() throws Exception {
     AnthropicClient alice = client("alice", "eng");
     MessageCreateParams same = shell("the same prompt").build();

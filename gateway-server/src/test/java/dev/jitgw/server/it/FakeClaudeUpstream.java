@@ -204,6 +204,19 @@ public final class FakeClaudeUpstream implements AutoCloseable {
         case "/v1/messages" -> messages(ctx, request, JSON.readTree(body));
         case "/v1/echo" -> json(ctx, request, 200, JSON.writeValueAsString(Map.of("ok", true)));
         case "/v1/messages/batches/msgbatch_test" -> json(ctx, request, 200, batch());
+        case "/v1/messages/batches/msgbatch_test/results" -> {
+          // As the API serves batch results: JSON Lines under a binary content type.
+          String line1 =
+              "{\"custom_id\":\"one\",\"result\":{\"type\":\"succeeded\",\"message\":"
+                  + secretMessage("claude-test-secrets")
+                  + "}}";
+          String line2 =
+              "{\"custom_id\":\"two\",\"result\":{\"type\":\"errored\",\"error\":"
+                  + "{\"type\":\"invalid_request_error\",\"message\":\"bad\"}}}";
+          bytes(ctx, request, "application/binary", line1 + "\n" + line2 + "\n");
+        }
+        case "/v1/files/file_test/content" ->
+            bytes(ctx, request, "text/plain", "notes: " + PLANTED_KEY + "\n");
         case "/v1/oauth/token" -> tokenExchange(ctx, request, JSON.readTree(body));
         default ->
             json(
@@ -458,6 +471,17 @@ public final class FakeClaudeUpstream implements AutoCloseable {
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     response.headers().set("request-id", "req_upstream_json");
     return response;
+  }
+
+  private static void bytes(
+      ChannelHandlerContext ctx, FullHttpRequest request, String contentType, String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    ctx.writeAndFlush(response);
   }
 
   private static void json(

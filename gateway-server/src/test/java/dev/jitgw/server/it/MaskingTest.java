@@ -294,6 +294,43 @@ class MaskingTest {
     assertThat(end.get("error").asText()).startsWith("masking_failed: ");
   }
 
+  private HttpResponse<byte[]> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(harness.baseUrl() + path))
+            .header("authorization", "Bearer " + harness.token())
+            .header("anthropic-version", "2023-06-01")
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void batchResultsAreMaskedLineByLine() throws Exception {
+    HttpResponse<byte[]> response = get("/v1/messages/batches/msgbatch_test/results");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    String body = new String(response.body(), UTF_8);
+    assertNoPlantedValue(body);
+    String[] lines = body.split("\n");
+    assertThat(lines).hasSize(2);
+    JsonNode first = JSON.readTree(lines[0]);
+    assertThat(first.at("/result/message/content/0/text").asText()).isEqualTo(MASKED_TEXT);
+    assertThat(first.at("/result/message/content/1/input/password").asText())
+        .isEqualTo("[MASKED:field:password]");
+    assertThat(JSON.readTree(lines[1]).at("/result/error/message").asText()).isEqualTo("bad");
+  }
+
+  @Test
+  void aBodyMaskingCannotReadIsWithheld() throws Exception {
+    HttpResponse<byte[]> response = get("/v1/files/file_test/content");
+
+    assertThat(response.statusCode()).isEqualTo(502);
+    String body = new String(response.body(), UTF_8);
+    assertThat(JSON.readTree(body).at("/error/details/error_code").asText())
+        .isEqualTo("masking_failed");
+    assertThat(body).contains("text/plain").doesNotContain(FakeClaudeUpstream.PLANTED_KEY);
+  }
+
   @Test
   void maskedValuesAreCountedInTheMetricsByDetector() throws Exception {
     assertThat(post(request("claude-test-secrets", false)).statusCode()).isEqualTo(200);
