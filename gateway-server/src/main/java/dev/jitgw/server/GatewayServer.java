@@ -29,6 +29,7 @@ import dev.jitgw.policy.identity.TokenVerifier;
 import dev.jitgw.policy.limits.LimitEnforcer;
 import dev.jitgw.policy.limits.LimitStage;
 import dev.jitgw.policy.limits.SnapshotLimitStore;
+import dev.jitgw.policy.masking.PseudonymKey;
 import dev.jitgw.policy.rules.PolicyStage;
 import dev.jitgw.policy.token.GatewayTokenIssuer;
 import dev.jitgw.policy.token.InMemoryRevocationList;
@@ -222,7 +223,9 @@ public final class GatewayServer implements AutoCloseable {
               auditLog,
               metrics,
               approvals,
-              builder.clock);
+              builder.clock,
+              // One gateway per data dir (the audit log above holds its lock), so one writer.
+              PseudonymKey.openOrCreate(config.dataDir().resolve("masking-key")));
 
       Supplier<SslContext> tls = null;
       if (config.tls().enabled()) {

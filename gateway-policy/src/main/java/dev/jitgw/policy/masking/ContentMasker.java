@@ -54,11 +54,24 @@ final class ContentMasker {
   private final Masker masker;
   private final Set<String> fields; // lower case
   private final ThinkingMode thinking;
+  private final Replacer replacer; // null: [MASKED:<detector>]
 
-  ContentMasker(Masker masker, Set<String> fields, ThinkingMode thinking) {
+  ContentMasker(Masker masker, Set<String> fields, ThinkingMode thinking, Replacer replacer) {
     this.masker = masker;
     this.fields = fields;
     this.thinking = thinking;
+    this.replacer = replacer;
+  }
+
+  /** How values are replaced; null for {@code [MASKED:<detector>]}. */
+  Replacer replacer() {
+    return replacer;
+  }
+
+  /** What the value of field {@code key} is replaced with. */
+  private String fieldReplacement(String key, JsonNode value) {
+    String count = fieldCount(key);
+    return replacer == null ? Masker.replacement(count) : replacer.field(count, value);
   }
 
   static boolean isToolUse(String blockType) {
@@ -87,7 +100,7 @@ final class ContentMasker {
       for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = it.next();
         if (isField(entry.getKey())) {
-          entry.setValue(TextNode.valueOf(Masker.replacement(fieldCount(entry.getKey()))));
+          entry.setValue(TextNode.valueOf(fieldReplacement(entry.getKey(), entry.getValue())));
           tally.add(fieldCount(entry.getKey()), 1);
           changed = true;
         } else {
@@ -187,7 +200,7 @@ final class ContentMasker {
       for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = it.next();
         if (isField(entry.getKey())) {
-          entry.setValue(TextNode.valueOf(Masker.replacement(fieldCount(entry.getKey()))));
+          entry.setValue(TextNode.valueOf(fieldReplacement(entry.getKey(), entry.getValue())));
           tally.add(fieldCount(entry.getKey()), 1);
           changed = true;
         } else if (entry.getValue().isTextual()) {
@@ -203,7 +216,7 @@ final class ContentMasker {
       for (int i = 0; i < array.size(); i++) {
         JsonNode item = array.get(i);
         if (item.isTextual()) {
-          MaskResult result = masker.mask(item.textValue());
+          MaskResult result = masker.mask(item.textValue(), replacer);
           if (result.changed()) {
             array.set(i, TextNode.valueOf(result.text()));
             tally.addAll(result.counts());
@@ -229,7 +242,7 @@ final class ContentMasker {
         Map.Entry<String, JsonNode> entry = it.next();
         String key = entry.getKey();
         if (isField(key)) {
-          entry.setValue(TextNode.valueOf(Masker.replacement(fieldCount(key))));
+          entry.setValue(TextNode.valueOf(fieldReplacement(key, entry.getValue())));
           tally.add(fieldCount(key), 1);
           changed = true;
         } else if (OPAQUE.contains(key)) {
@@ -247,7 +260,7 @@ final class ContentMasker {
       for (int i = 0; i < array.size(); i++) {
         JsonNode item = array.get(i);
         if (item.isTextual()) {
-          MaskResult result = masker.mask(item.textValue());
+          MaskResult result = masker.mask(item.textValue(), replacer);
           if (result.changed()) {
             array.set(i, TextNode.valueOf(result.text()));
             tally.addAll(result.counts());
@@ -263,7 +276,7 @@ final class ContentMasker {
   }
 
   private boolean maskString(Map.Entry<String, JsonNode> entry, Tally tally) {
-    MaskResult result = masker.mask(entry.getValue().textValue());
+    MaskResult result = masker.mask(entry.getValue().textValue(), replacer);
     if (!result.changed()) {
       return false;
     }

@@ -160,8 +160,13 @@ public final class Masker {
     return maxMatchLength;
   }
 
-  /** Masks a whole text. */
+  /** Masks a whole text, replacing values with {@code [MASKED:<detector>]}. */
   public MaskResult mask(CharSequence text) {
+    return mask(text, null);
+  }
+
+  /** Masks a whole text; {@code replacer} null: {@code [MASKED:<detector>]}. */
+  MaskResult mask(CharSequence text, Replacer replacer) {
     requireNonNull(text, "text");
     String s = text.toString();
     if (detectors.length == 0) {
@@ -171,7 +176,7 @@ public final class Masker {
     ScanText scan = SCRATCH.get();
     scan.set(s);
     CharSink out = new CharSink();
-    int end = round(scan, 0, true, out, counts, new Matches());
+    int end = round(scan, 0, true, out, counts, new Matches(), replacer);
     assert end == s.length();
     if (scan.chars.length > 1 << 16) {
       SCRATCH.remove(); // do not keep a large body's worth of chars per thread
@@ -181,7 +186,12 @@ public final class Masker {
 
   /** A stream for one text that arrives in pieces. */
   public TextStream stream() {
-    return new TextStream(this);
+    return new TextStream(this, null);
+  }
+
+  /** A stream that replaces values with {@code replacer} (null: {@code [MASKED:<detector>]}). */
+  TextStream stream(Replacer replacer) {
+    return new TextStream(this, replacer);
   }
 
   int size() {
@@ -210,10 +220,17 @@ public final class Masker {
   /**
    * One scan of {@code text[from, end)}: appends the decided part, {@code text[from, hold)} with
    * values replaced, to {@code out}, adds to {@code counts}, and returns {@code hold}. When {@code
-   * complete}, {@code hold} is the end of the text.
+   * complete}, {@code hold} is the end of the text. Values are replaced by {@code replacer}, or
+   * with {@code [MASKED:<detector>]} when it is null.
    */
   int round(
-      ScanText text, int from, boolean complete, CharSink out, long[] counts, Matches matches) {
+      ScanText text,
+      int from,
+      boolean complete,
+      CharSink out,
+      long[] counts,
+      Matches matches,
+      Replacer replacer) {
     int end = text.length;
     int hold = end;
     matches.clear();
@@ -280,13 +297,19 @@ public final class Masker {
       }
       int spanEnd = m[3 * k + 1];
       int label = m[3 * k + 2];
+      int first = k;
       k++;
       while (k < n && m[3 * k] < spanEnd) {
         spanEnd = Math.max(spanEnd, m[3 * k + 1]);
         k++;
       }
       out.append(c, pos, start - pos);
-      out.append(replacements[label]);
+      if (replacer == null) {
+        out.append(replacements[label]);
+      } else {
+        replacer.value(
+            out, names.get(label), replacements[label], c, start, spanEnd, k == first + 1);
+      }
       matches.replaced++;
       counts[label]++;
       pos = spanEnd;

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  *   profiles:
  *     secrets: {detectors: [anthropic_api_key, aws_access_key, private_key, jwt]}
  *     pii: {detectors: [email, credit_card, us_ssn], fields: [ssn, password], thinking: drop}
+ *     support: {detectors: [credit_card, iban], replacement: partial}
  *   detectors:
  *     - name: codename
  *       regex: '\bPROJECT-(ATLAS|ORION)\b'
@@ -51,7 +52,11 @@ public final class MaskingPolicy {
 
   private static final MaskingPolicy DEFAULTS = compile(null);
 
-  private record ProfileSpec(List<String> detectors, Set<String> fields, ThinkingMode thinking) {}
+  private record ProfileSpec(
+      List<String> detectors,
+      Set<String> fields,
+      ThinkingMode thinking,
+      ReplacementMode replacement) {}
 
   private final Map<String, ProfileSpec> profiles;
   private final Map<String, Detector> custom;
@@ -81,7 +86,9 @@ public final class MaskingPolicy {
         .forEach(
             e ->
                 profiles.put(
-                    e.getKey(), new ProfileSpec(e.getValue(), Set.of(), ThinkingMode.LEAVE)));
+                    e.getKey(),
+                    new ProfileSpec(
+                        e.getValue(), Set.of(), ThinkingMode.LEAVE, ReplacementMode.MASK)));
     if (masking == null || masking.isMissingNode() || masking.isNull()) {
       return new MaskingPolicy(profiles, custom);
     }
@@ -188,12 +195,13 @@ public final class MaskingPolicy {
   private static ProfileSpec profile(
       JsonNode spec, List<String> path, Map<String, Detector> custom) {
     if (spec == null || spec.isNull()) {
-      return new ProfileSpec(List.of(), Set.of(), ThinkingMode.LEAVE);
+      return new ProfileSpec(List.of(), Set.of(), ThinkingMode.LEAVE, ReplacementMode.MASK);
     }
     if (!spec.isObject()) {
-      throw new MaskingPolicyException(path, "expected a profile: {detectors, fields, thinking}");
+      throw new MaskingPolicyException(
+          path, "expected a profile: {detectors, fields, thinking, replacement}");
     }
-    checkKeys(spec, path, Set.of("detectors", "fields", "thinking"));
+    checkKeys(spec, path, Set.of("detectors", "fields", "thinking", "replacement"));
     List<String> detectors = new ArrayList<>();
     JsonNode names = spec.get("detectors");
     if (names != null && !names.isNull()) {
@@ -237,7 +245,21 @@ public final class MaskingPolicy {
                     append(path, "thinking"), "'" + mode + "' (expected leave or drop)");
           };
     }
-    return new ProfileSpec(List.copyOf(detectors), Set.copyOf(fields), thinking);
+    ReplacementMode replacement = ReplacementMode.MASK;
+    String how = text(spec, "replacement", path);
+    if (how != null) {
+      replacement =
+          switch (how) {
+            case "mask" -> ReplacementMode.MASK;
+            case "partial" -> ReplacementMode.PARTIAL;
+            case "pseudonym" -> ReplacementMode.PSEUDONYM;
+            default ->
+                throw new MaskingPolicyException(
+                    append(path, "replacement"),
+                    "'" + how + "' (expected mask, partial or pseudonym)");
+          };
+    }
+    return new ProfileSpec(List.copyOf(detectors), Set.copyOf(fields), thinking, replacement);
   }
 
   private static void checkKeys(JsonNode node, List<String> path, Set<String> allowed) {
@@ -294,7 +316,9 @@ public final class MaskingPolicy {
 
   /**
    * The union of the named profiles. Detectors keep a fixed order (built-in ones first, then custom
-   * ones as defined), which decides the name of a value two of them match alike.
+   * ones as defined), which decides the name of a value two of them match alike. Values are
+   * replaced by the most protective mode of the profiles that name detectors or fields: {@code
+   * mask}, then {@code pseudonym}, then {@code partial}.
    *
    * @throws IllegalArgumentException for a name that is not a profile
    */
@@ -310,6 +334,7 @@ public final class MaskingPolicy {
     Set<String> wanted = new LinkedHashSet<>();
     Set<String> fields = new LinkedHashSet<>();
     ThinkingMode thinking = ThinkingMode.LEAVE;
+    ReplacementMode replacement = null;
     for (String name : names) {
       ProfileSpec spec = profiles.get(name);
       if (spec == null) {
@@ -320,6 +345,13 @@ public final class MaskingPolicy {
       fields.addAll(spec.fields());
       if (spec.thinking() == ThinkingMode.DROP) {
         thinking = ThinkingMode.DROP;
+      }
+      // The most protective mode wins; a profile that replaces nothing (only thinking) has no say.
+      if (!spec.detectors().isEmpty() || !spec.fields().isEmpty()) {
+        replacement =
+            replacement == null
+                ? spec.replacement()
+                : ReplacementMode.strictest(replacement, spec.replacement());
       }
     }
     List<Detector> detectors = new ArrayList<>();
@@ -333,6 +365,11 @@ public final class MaskingPolicy {
         detectors.add(entry.getValue());
       }
     }
-    return new MaskingProfile(names, new Masker(detectors), fields, thinking);
+    return new MaskingProfile(
+        names,
+        new Masker(detectors),
+        fields,
+        thinking,
+        replacement == null ? ReplacementMode.MASK : replacement);
   }
 }

@@ -9,22 +9,38 @@ import java.util.TreeSet;
 
 /**
  * What one response is masked with: the union of the masking profiles a policy decision names
- * ({@code allow.mask}): detectors, {@code fields}, and what happens to thinking ({@link
- * ThinkingMode#DROP} when any of the profiles says so). Built by {@link MaskingPolicy#profile}.
+ * ({@code allow.mask}): detectors, {@code fields}, what happens to thinking ({@link
+ * ThinkingMode#DROP} when any of the profiles says so) and what values are replaced with (the most
+ * protective {@link ReplacementMode} of the profiles). Built by {@link MaskingPolicy#profile}.
  *
- * <p>Immutable and thread-safe; the maskers it creates for a response are not.
+ * <p>A {@link ReplacementMode#PSEUDONYM} profile needs the caller's key to make pseudonyms: {@link
+ * #forCaller} gives the profile for one response; without it, values are masked.
+ *
+ * <p>Immutable and thread-safe, except a profile from {@link #forCaller}, which is for one
+ * response; the maskers it creates for a response are not thread-safe.
  */
 public final class MaskingProfile {
   private static final MaskingProfile NONE =
-      new MaskingProfile(List.of(), Masker.none(), Set.of(), ThinkingMode.LEAVE);
+      new MaskingProfile(
+          List.of(), Masker.none(), Set.of(), ThinkingMode.LEAVE, ReplacementMode.MASK);
 
   private final List<String> names;
   private final Masker masker;
   private final Set<String> fields;
   private final ThinkingMode thinking;
+  private final ReplacementMode replacement;
   private final ContentMasker content;
 
   MaskingProfile(List<String> names, Masker masker, Set<String> fields, ThinkingMode thinking) {
+    this(names, masker, fields, thinking, ReplacementMode.MASK);
+  }
+
+  MaskingProfile(
+      List<String> names,
+      Masker masker,
+      Set<String> fields,
+      ThinkingMode thinking,
+      ReplacementMode replacement) {
     this.names = List.copyOf(names);
     this.masker = requireNonNull(masker, "masker");
     TreeSet<String> lower = new TreeSet<>();
@@ -33,7 +49,45 @@ public final class MaskingProfile {
     }
     this.fields = Set.copyOf(lower);
     this.thinking = requireNonNull(thinking, "thinking");
-    this.content = new ContentMasker(masker, this.fields, thinking);
+    this.replacement = requireNonNull(replacement, "replacement");
+    // Pseudonyms need a caller's key (forCaller); until then, values are masked.
+    Replacer replacer = replacement == ReplacementMode.PARTIAL ? Replacer.PARTIAL : null;
+    this.content = new ContentMasker(masker, this.fields, thinking, replacer);
+  }
+
+  /** The same profile, replacing values with {@code replacer}. */
+  private MaskingProfile(MaskingProfile profile, Replacer replacer) {
+    this.names = profile.names;
+    this.masker = profile.masker;
+    this.fields = profile.fields;
+    this.thinking = profile.thinking;
+    this.replacement = profile.replacement;
+    this.content = new ContentMasker(masker, fields, thinking, replacer);
+  }
+
+  /**
+   * This profile for one caller's response: with {@link ReplacementMode#PSEUDONYM}, values are
+   * replaced by pseudonyms keyed with {@code callerKey} ({@link PseudonymKey#callerKey}); any other
+   * mode returns this profile. The result is for one response (not thread-safe).
+   */
+  public MaskingProfile forCaller(byte[] callerKey) {
+    requireNonNull(callerKey, "callerKey");
+    if (replacement != ReplacementMode.PSEUDONYM) {
+      return this;
+    }
+    return new MaskingProfile(this, Replacer.pseudonym(callerKey));
+  }
+
+  /**
+   * {@link #forCaller(byte[])} with the key of the caller {@code issuer}, {@code subject}, derived
+   * only when this profile makes pseudonyms.
+   */
+  public MaskingProfile forCaller(PseudonymKey key, String issuer, String subject) {
+    requireNonNull(key, "key");
+    if (replacement != ReplacementMode.PSEUDONYM) {
+      return this;
+    }
+    return forCaller(key.callerKey(issuer, subject));
   }
 
   /** Masks nothing. */
@@ -57,6 +111,11 @@ public final class MaskingProfile {
 
   public ThinkingMode thinking() {
     return thinking;
+  }
+
+  /** What values are replaced with. */
+  public ReplacementMode replacement() {
+    return replacement;
   }
 
   /** Whether masking with this profile changes nothing, so a response can skip it. */
@@ -89,6 +148,14 @@ public final class MaskingProfile {
 
   @Override
   public String toString() {
-    return "MaskingProfile" + names + masker.detectors() + " fields=" + fields + " " + thinking;
+    return "MaskingProfile"
+        + names
+        + masker.detectors()
+        + " fields="
+        + fields
+        + " "
+        + thinking
+        + " "
+        + replacement;
   }
 }

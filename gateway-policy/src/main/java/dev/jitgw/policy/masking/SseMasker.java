@@ -548,7 +548,7 @@ public final class SseMasker {
           case "thinking" -> Kind.THINKING;
           default -> ContentMasker.isToolUse(type) ? Kind.TOOL : Kind.OTHER;
         };
-    Block state = new Block(kind, kind == Kind.TEXT ? masker.stream() : null);
+    Block state = new Block(kind, kind == Kind.TEXT ? masker.stream(content.replacer()) : null);
     blocks.put(index, state);
     ObjectNode replacement = content.replacement(block, tally);
     if (replacement != null) {

@@ -14,6 +14,7 @@ import java.util.Map;
  */
 public final class TextStream {
   private final Masker masker;
+  private final Replacer replacer; // null: [MASKED:<detector>]
   private final long[] counts;
   private final Masker.Matches matches = new Masker.Matches();
   private final CharSink out = new CharSink();
@@ -28,8 +29,9 @@ public final class TextStream {
   /** Where {@code buffer[0]} is in the whole text. */
   private long base;
 
-  TextStream(Masker masker) {
+  TextStream(Masker masker, Replacer replacer) {
     this.masker = masker;
+    this.replacer = replacer;
     this.counts = new long[masker.size()];
   }
 
@@ -86,7 +88,7 @@ public final class TextStream {
       return;
     }
     int end = buffer.length;
-    int hold = masker.round(buffer, from, false, out, counts, matches);
+    int hold = masker.round(buffer, from, false, out, counts, matches, replacer);
     unchanged = heldBefore == 0 && hold == end && matches.replaced == 0;
     from = hold;
     compact();
@@ -117,7 +119,7 @@ public final class TextStream {
       return "";
     }
     out.clear();
-    masker.round(buffer, from, true, out, counts, matches);
+    masker.round(buffer, from, true, out, counts, matches, replacer);
     base += buffer.length;
     buffer.length = 0;
     buffer.resetIndex();

@@ -7,6 +7,7 @@ import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.policy.approval.ApprovalService;
+import dev.jitgw.policy.masking.PseudonymKey;
 import dev.jitgw.server.metrics.GatewayMetrics;
 import dev.jitgw.server.upstream.UpstreamClient;
 import java.time.Clock;
@@ -21,6 +22,8 @@ import java.util.List;
  * @param localEndpoints routes under {@code /v1/} the gateway answers itself
  * @param audit where every exchange that reached the policy is recorded
  * @param approvals holds requests an {@code approve} rule matched; null: such requests are denied
+ * @param pseudonyms the gateway secret for masking pseudonyms; null: {@code pseudonym} profiles
+ *     mask
  */
 public record DataPlane(
     GatewayConfig config,
@@ -32,7 +35,8 @@ public record DataPlane(
     AuditLog audit,
     GatewayMetrics metrics,
     ApprovalService approvals,
-    Clock clock) {
+    Clock clock,
+    PseudonymKey pseudonyms) {
 
   public DataPlane {
     requireNonNull(config, "config");
@@ -44,5 +48,31 @@ public record DataPlane(
     requireNonNull(audit, "audit");
     requireNonNull(metrics, "metrics");
     requireNonNull(clock, "clock");
+  }
+
+  /** Without a pseudonym key: {@code pseudonym} masking profiles mask instead. */
+  public DataPlane(
+      GatewayConfig config,
+      List<RequestStage> headStages,
+      List<RequestStage> stages,
+      List<LocalEndpoint> localEndpoints,
+      UpstreamClient upstream,
+      ExchangeTracker tracker,
+      AuditLog audit,
+      GatewayMetrics metrics,
+      ApprovalService approvals,
+      Clock clock) {
+    this(
+        config,
+        headStages,
+        stages,
+        localEndpoints,
+        upstream,
+        tracker,
+        audit,
+        metrics,
+        approvals,
+        clock,
+        null);
   }
 }

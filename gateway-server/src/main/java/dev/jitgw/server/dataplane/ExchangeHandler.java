@@ -12,6 +12,7 @@ import dev.jitgw.core.error.GatewayError;
 import dev.jitgw.core.error.GatewayException;
 import dev.jitgw.core.exchange.Exchange;
 import dev.jitgw.core.exchange.ExchangeId;
+import dev.jitgw.core.identity.Identity;
 import dev.jitgw.core.stage.LocalEndpoint;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.policy.approval.ApprovalHold;
@@ -953,7 +954,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     upstreamReusable = HttpUtil.isKeepAlive(head) && framed;
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers);
     boolean bodyless = exchange.method().equals("HEAD") || status == 204 || status == 304;
-    MaskingProfile masking = maskingProfile(exchange);
+    MaskingProfile masking = forCaller(maskingProfile(exchange), exchange);
     boolean maskJson = false;
     if (masking != null && !bodyless && head.status().codeClass() == HttpStatusClass.SUCCESS) {
       if (!headers.get(HttpHeaderNames.CONTENT_ENCODING, "identity").equalsIgnoreCase("identity")) {
@@ -1316,6 +1317,15 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private static MaskingProfile maskingProfile(Exchange exchange) {
     MaskingProfile profile = exchange.attr(PolicyStage.MASKING).get();
     return profile == null || profile.isEmpty() ? null : profile;
+  }
+
+  /** A pseudonym profile keyed for the exchange's caller (other profiles come back as they are). */
+  private MaskingProfile forCaller(MaskingProfile profile, Exchange exchange) {
+    if (profile == null || dataPlane.pseudonyms() == null || exchange.identity().isEmpty()) {
+      return profile; // a pseudonym profile without a key masks
+    }
+    Identity caller = exchange.identity().get();
+    return profile.forCaller(dataPlane.pseudonyms(), caller.issuer(), caller.subject());
   }
 
   @Override
