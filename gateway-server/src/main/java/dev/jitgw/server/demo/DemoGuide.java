@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.jitgw.core.config.Durations;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 
 /**
  * What {@code jitgw demo} prints: where everything runs, a ready token for {@code dev}, and
@@ -11,6 +12,18 @@ import java.io.PrintWriter;
  */
 public final class DemoGuide {
   static final String MODEL = "claude-sonnet-4-5";
+
+  /**
+   * A made-up Anthropic API key (the shape the {@code anthropic_api_key} detector finds): the
+   * simulated upstream echoes it, and the sample policy's {@code secrets} masking replaces it.
+   */
+  public static final String FAKE_KEY = "sk-ant-api03-jitgw-demo-FAKE-key-0123456789abcdef";
+
+  /** Stands for the approval's id in the printed approve command; set it from the list. */
+  public static final String APPROVAL_ID = "$APPROVAL_ID";
+
+  /** The sample policy's rule that holds requests offering a {@code bash} tool. */
+  static final String SHELL_RULE = "shell-tool-needs-approval";
 
   private final Demo demo;
   private final String token;
@@ -45,7 +58,59 @@ public final class DemoGuide {
     return curl("-sS", "claude-opus-4-1", "Hello", false);
   }
 
+  /**
+   * A prompt holding {@link #FAKE_KEY}: the answer echoes it, and the gateway masks it on the way
+   * back ({@code [MASKED:anthropic_api_key]}).
+   */
+  public String maskingCurl() {
+    return curl("-sS", MODEL, "Please remember my key " + FAKE_KEY + " for later", false, "");
+  }
+
+  /**
+   * A request offering Claude a {@code bash} tool: the sample rule {@value #SHELL_RULE} holds it
+   * until someone in {@code security} approves it (at most 5 minutes).
+   */
+  public String heldCurl() {
+    return curl(
+        "-sS",
+        MODEL,
+        "List the files in the current directory",
+        false,
+        "\"tools\":[{\"type\":\"bash_20250124\",\"name\":\"bash\"}],");
+  }
+
+  /** Where the approver's token is kept for the CLI's {@code --token-file}. */
+  public Path approverTokenFile() {
+    return demo.gateway().config().dataDir().toAbsolutePath().normalize().resolve("approver.jwt");
+  }
+
+  /** Mints a token for {@code approver} into {@link #approverTokenFile()}. */
+  public String approverTokenCommand() {
+    return mintCommand(DemoUser.APPROVER) + " > " + approverTokenFile();
+  }
+
+  /** Lists pending approvals as {@code approver}. */
+  public String approvalsListCommand() {
+    return "bin/jitgw approvals list" + cliOptions();
+  }
+
+  /** Approves the approval whose id is in {@code $APPROVAL_ID}, as {@code approver}. */
+  public String approveCommand() {
+    return "bin/jitgw approvals approve "
+        + APPROVAL_ID
+        + " --reason 'demo: listing files is fine'"
+        + cliOptions();
+  }
+
+  private String cliOptions() {
+    return " --admin-url " + demo.adminUrl() + " --token-file " + approverTokenFile();
+  }
+
   private String curl(String flags, String model, String text, boolean stream) {
+    return curl(flags, model, text, stream, "");
+  }
+
+  private String curl(String flags, String model, String text, boolean stream, String extra) {
     return "curl "
         + flags
         + " "
@@ -57,6 +122,7 @@ public final class DemoGuide {
         + model
         + "\",\"max_tokens\":256,"
         + (stream ? "\"stream\":true," : "")
+        + extra
         + "\"messages\":[{\"role\":\"user\",\"content\":\""
         + text
         + "\"}]}'";
@@ -172,6 +238,34 @@ public final class DemoGuide {
           "7. A request the sample policy denies dev (403 policy_denied, rule opus-needs-leads):");
       out.println();
       out.println(deniedCurl());
+      out.println();
+      out.println(
+          "8. Masking: the (simulated) answer repeats a made-up API key from the prompt, and the"
+              + " gateway");
+      out.println("   masks it in the response (rule everyone, masking profile secrets):");
+      out.println();
+      out.println(maskingCurl());
+      out.println();
+      out.println("   The answer says [MASKED:anthropic_api_key] where the key was.");
+      out.println();
+      out.println(
+          "9. An approval hold: a request offering a bash tool waits (rule "
+              + SHELL_RULE
+              + ", up to 5 minutes)");
+      out.println("   until someone in security approves it. In this terminal:");
+      out.println();
+      out.println(heldCurl());
+      out.println();
+      out.println("   In another terminal, as the demo user approver:");
+      out.println();
+      out.println(approverTokenCommand());
+      out.println(approvalsListCommand());
+      out.println("APPROVAL_ID=apr_...   # the id the list printed");
+      out.println(approveCommand());
+      out.println();
+      out.println(
+          "   The held curl then gets its answer; dev's next bash requests pass for 30 minutes"
+              + " (a grant).");
     }
     out.println();
     out.println(

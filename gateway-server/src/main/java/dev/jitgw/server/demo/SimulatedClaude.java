@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * content_block_delta} with {@code text_delta}s, {@code content_block_stop}, {@code message_delta}
  * with usage, {@code message_stop}), {@code POST /v1/messages/count_tokens} and {@code GET
  * /v1/models}. No model is called: every answer says it is simulated, in its text ({@value
- * #TEXT_PREFIX}...) and in the {@value #HEADER} header.
+ * #TEXT_PREFIX}You said: "..." and the last user message's text) and in the {@value #HEADER}
+ * header.
  *
  * <p>It requires the key the gateway was given for it in {@code x-api-key}, so the demo shows the
  * gateway injecting the upstream credential (callers never hold it).
@@ -93,12 +94,14 @@ public final class SimulatedClaude implements AutoCloseable {
     if (said.length() > ECHO_LIMIT) {
       said = said.substring(0, ECHO_LIMIT) + "...";
     }
+    // The echo comes first: a secret in the prompt comes back in the answer, where the gateway's
+    // response masking replaces it (the demo's masking example).
     return TEXT_PREFIX
-        + "No model was called: ANTHROPIC_API_KEY is unset, so jitgw demo answers with its"
-        + " built-in simulated upstream. Your request passed the gateway's identity check and"
-        + " policy, and the gateway added the upstream key itself. You said: \""
+        + "You said: \""
         + said
-        + "\"";
+        + "\" No model was called: ANTHROPIC_API_KEY is unset, so jitgw demo answers with its"
+        + " built-in simulated upstream. Your request passed the gateway's identity check and"
+        + " policy, and the gateway added the upstream key itself.";
   }
 
   /** The text of the last user turn (a string, or its text blocks joined). */

@@ -57,7 +57,7 @@ class SimulatedClaudeTest {
             HttpMethod.POST,
             "/v1/messages",
             KEY,
-            "{\"model\":\"claude-x\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\","
+            "{\"model\":\"claude-x\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
                 + "\"content\":[{\"type\":\"text\",\"text\":\"hi there\"}]}]}"));
     FullHttpResponse response = channel.readOutbound();
     assertThat(response.status().code()).isEqualTo(200);
@@ -66,9 +66,9 @@ class SimulatedClaudeTest {
     assertThat(message.path("type").asText()).isEqualTo("message");
     assertThat(message.path("model").asText()).isEqualTo("claude-x");
     assertThat(message.path("content").get(0).path("text").asText())
-        .isEqualTo("[simulated Claude] No ");
+        .isEqualTo("[simulated Claude] You said: \"hi ");
     assertThat(message.path("stop_reason").asText()).isEqualTo("max_tokens");
-    assertThat(message.path("usage").path("output_tokens").asInt()).isEqualTo(3);
+    assertThat(message.path("usage").path("output_tokens").asInt()).isEqualTo(5);
     assertThat(message.path("usage").path("input_tokens").asInt()).isPositive();
     assertFalse(channel.finish());
   }

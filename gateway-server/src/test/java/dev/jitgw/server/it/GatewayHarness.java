@@ -52,6 +52,12 @@ public final class GatewayHarness
     return this;
   }
 
+  /** Adds a variable to the environment the gateway reads (secret references, say). */
+  public GatewayHarness withEnvironment(String name, String value) {
+    environment.put(name, value);
+    return this;
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
     if (gateway == null) {
