@@ -297,6 +297,9 @@ public final class RocksAuditLog implements AuditLog {
     byte[] startLeaf = lastLeaf;
     List<Submission> accepted = new ArrayList<>(submissions.size());
     List<Long> firstSeqs = new ArrayList<>(submissions.size());
+    // The batch names column family handles: built and written under the read lock, so the store
+    // cannot be closed (and its handles freed) while the batch uses them.
+    storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       Instant now = settings.clock().instant();
       String time = RecordEncoder.TIME.format(now);
@@ -315,12 +318,7 @@ public final class RocksAuditLog implements AuditLog {
       if (accepted.isEmpty()) {
         return;
       }
-      storeLock.readLock().lock();
-      try {
-        store.write(batch);
-      } finally {
-        storeLock.readLock().unlock();
-      }
+      store.write(batch);
     } catch (RocksDBException | RuntimeException e) {
       String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
       if (healthy) {
@@ -338,6 +336,8 @@ public final class RocksAuditLog implements AuditLog {
       // Every submission of the group, not only those already encoded: none of them is written.
       submissions.forEach(s -> s.done.completeExceptionally(failure));
       return;
+    } finally {
+      storeLock.readLock().unlock();
     }
     nodes.committed();
     durableSize = tree.size();
@@ -446,9 +446,12 @@ public final class RocksAuditLog implements AuditLog {
   }
 
   private void probeWrite() throws RocksDBException {
+    storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(store.meta(), PROBE_KEY, Keys.seq(settings.clock().millis()));
       store.write(batch);
+    } finally {
+      storeLock.readLock().unlock();
     }
   }
 
@@ -497,18 +500,16 @@ public final class RocksAuditLog implements AuditLog {
       return;
     }
     String note = sign(size);
+    storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(store.checkpoints(), Keys.seq(size), note.getBytes(UTF_8));
-      storeLock.readLock().lock();
-      try {
-        store.write(batch);
-      } finally {
-        storeLock.readLock().unlock();
-      }
+      store.write(batch);
       checkpointedSize = size;
       lastCheckpointAt = settings.clock().instant();
     } catch (RocksDBException e) {
       log.warn("cannot write an audit checkpoint: {}", AuditStore.message(e));
+    } finally {
+      storeLock.readLock().unlock();
     }
   }
 
