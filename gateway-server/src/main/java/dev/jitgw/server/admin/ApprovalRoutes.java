@@ -84,6 +84,7 @@ final class ApprovalRoutes {
     }
     if (path.equals("/api/grants")) {
       requireMethod(method, HttpMethod.GET);
+      AuditRoutes.requireOnly(new QueryStringDecoder(request.uri()), Set.of());
       return Optional.of(new Route(true, admin -> async(this::grants)));
     }
     if (parts.size() == 4 && parts.get(1).equals("grants") && parts.get(3).equals("revoke")) {
