@@ -181,7 +181,8 @@ public final class GatewayServer implements AutoCloseable {
               new TokenVerifier.LocalIssuer(
                   gatewayIssuer,
                   (selector, context) -> selector.select(signingKeys.publicKeys()),
-                  revocations::isRevoked));
+                  revocations::isRevoked),
+              metrics::jwksFetch);
       List<RequestStage> headStages = List.of(new AuthenticationStage(verifier));
       PolicyHolder enforced = policy;
       if (policy.fromFile()) {

@@ -84,7 +84,23 @@ public interface AuditLog extends AutoCloseable {
    * Exchanges started in {@code [since, until)}, newest first, at most {@code limit}; only those of
    * {@code subject} when present.
    */
-  List<ExchangeRef> exchanges(Optional<String> subject, Instant since, Instant until, int limit)
+  default List<ExchangeRef> exchanges(
+      Optional<String> subject, Instant since, Instant until, int limit) throws IOException {
+    return exchanges(subject, since, until, Optional.empty(), limit);
+  }
+
+  /**
+   * As {@link #exchanges(Optional, Instant, Instant, int)}, continuing after {@code after}: only
+   * exchanges that sort strictly after it in listing order (start time descending, then exchange id
+   * descending). Start times have millisecond precision, so many exchanges can share one; a
+   * position that names the id as well never skips or repeats one of them between pages.
+   */
+  List<ExchangeRef> exchanges(
+      Optional<String> subject,
+      Instant since,
+      Instant until,
+      Optional<ListPosition> after,
+      int limit)
       throws IOException;
 
   /**
@@ -106,5 +122,17 @@ public interface AuditLog extends AutoCloseable {
   void close();
 
   /** One exchange in a listing: its id, start time and the {@code seq} of its request record. */
-  record ExchangeRef(String exchangeId, Instant startedAt, long requestSeq) {}
+  record ExchangeRef(String exchangeId, Instant startedAt, long requestSeq) {
+    /** Where this exchange sits in a listing, for the next page. */
+    public ListPosition position() {
+      return new ListPosition(startedAt.toEpochMilli(), exchangeId);
+    }
+  }
+
+  /** A place in a listing: a start time in epoch milliseconds and an exchange id. */
+  record ListPosition(long startedMillis, String exchangeId) {
+    public ListPosition {
+      java.util.Objects.requireNonNull(exchangeId, "exchangeId");
+    }
+  }
 }

@@ -744,10 +744,26 @@ public final class RocksAuditLog implements AuditLog {
 
   @Override
   public List<ExchangeRef> exchanges(
-      Optional<String> subject, Instant since, Instant until, int limit) throws IOException {
+      Optional<String> subject,
+      Instant since,
+      Instant until,
+      Optional<ListPosition> after,
+      int limit)
+      throws IOException {
     byte[] prefix = subject.map(Keys::bySubjectPrefix).orElse(new byte[] {Keys.BY_TIME});
     byte[] upper =
         ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(until.toEpochMilli()).array();
+    if (after.isPresent() && after.get().startedMillis() < until.toEpochMilli()) {
+      // Continue from the key of the last exchange listed (millis, id), itself excluded below:
+      // paging by time alone skips or repeats exchanges that share a millisecond.
+      byte[] id = after.get().exchangeId().getBytes(US_ASCII);
+      upper =
+          ByteBuffer.allocate(prefix.length + 8 + id.length)
+              .put(prefix)
+              .putLong(after.get().startedMillis())
+              .put(id)
+              .array();
+    }
     long sinceMillis = since.toEpochMilli();
     List<ExchangeRef> found = new ArrayList<>();
     storeLock.readLock().lock();
@@ -763,7 +779,7 @@ public final class RocksAuditLog implements AuditLog {
         if (millis < sinceMillis) {
           break;
         }
-        if (millis >= until.toEpochMilli()) {
+        if (millis >= until.toEpochMilli() || Arrays.equals(key, upper)) {
           continue;
         }
         long seq = Keys.seqOf(it.value());

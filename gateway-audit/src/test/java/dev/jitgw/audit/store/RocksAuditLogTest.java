@@ -255,6 +255,38 @@ class RocksAuditLogTest {
   }
 
   @Test
+  void pagesThroughExchangesThatShareAMillisecondWithoutSkippingOrRepeating() throws Exception {
+    RocksAuditLog log = open(); // CLOCK is fixed: every exchange starts in the same millisecond
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 23; i++) {
+      String id = dev.jitgw.core.exchange.ExchangeId.next(CLOCK);
+      ids.add(id);
+      log.append(request(id, i % 3 == 0 ? "alice" : "bob")).join();
+    }
+    Instant since = Instant.EPOCH;
+    Instant until = CLOCK.instant().plusSeconds(1);
+
+    for (Optional<String> subject : List.of(Optional.<String>empty(), Optional.of("bob"))) {
+      List<String> paged = new ArrayList<>();
+      Optional<AuditLog.ListPosition> after = Optional.empty();
+      for (int page = 0; page < 30; page++) {
+        List<AuditLog.ExchangeRef> refs = log.exchanges(subject, since, until, after, 4);
+        refs.forEach(ref -> paged.add(ref.exchangeId()));
+        if (refs.size() < 4) {
+          break;
+        }
+        after = Optional.of(refs.get(refs.size() - 1).position());
+      }
+      List<String> all =
+          log.exchanges(subject, since, until, 100).stream()
+              .map(AuditLog.ExchangeRef::exchangeId)
+              .toList();
+      assertThat(all).hasSize(subject.isPresent() ? 15 : 23);
+      assertThat(paged).as("pages of 4, subject %s", subject).containsExactlyElementsOf(all);
+    }
+  }
+
+  @Test
   void findsTheRecordsOfAnExchangeAndListsExchangesNewestFirst() throws Exception {
     Instant[] now = {Instant.parse("2026-11-29T05:00:00Z")};
     Clock ticking =

@@ -65,6 +65,7 @@ final class IssuerVerifier {
   private final Set<JWSAlgorithm> algorithms;
   private final Cache<String, Instant> usedTokenIds;
   private final JWKSource<SecurityContext> localKeys;
+  private final JwksFetchListener fetches;
   private volatile DefaultJWTProcessor<SecurityContext> processor;
   private volatile Instant lastDiscoveryFailure;
 
@@ -72,7 +73,7 @@ final class IssuerVerifier {
   private volatile boolean keysEverWorked;
 
   IssuerVerifier(IssuerConfig config, ResourceRetriever retriever, Clock clock) {
-    this(config, retriever, clock, null);
+    this(config, retriever, clock, null, JwksFetchListener.NONE);
   }
 
   /**
@@ -83,8 +84,10 @@ final class IssuerVerifier {
       IssuerConfig config,
       ResourceRetriever retriever,
       Clock clock,
-      JWKSource<SecurityContext> localKeys) {
+      JWKSource<SecurityContext> localKeys,
+      JwksFetchListener fetches) {
     this.localKeys = localKeys;
+    this.fetches = requireNonNull(fetches, "fetches");
     this.config = requireNonNull(config, "config");
     this.retriever = requireNonNull(retriever, "retriever");
     this.clock = requireNonNull(clock, "clock");
@@ -256,10 +259,11 @@ final class IssuerVerifier {
         }
         lastDiscoveryFailure = clock.instant();
         log.warn("discovery for issuer {} failed: {}", config.issuer(), e.toString());
+        report(false);
         throw TokenRejected.unavailable(config.issuer());
       }
       JWKSource<SecurityContext> keys =
-          JWKSourceBuilder.<SecurityContext>create(jwks, retriever)
+          JWKSourceBuilder.<SecurityContext>create(jwks, reporting(retriever))
               .cache(Duration.ofMinutes(15).toMillis(), Duration.ofSeconds(15).toMillis())
               .refreshAheadCache(true)
               .rateLimited(Duration.ofSeconds(30).toMillis())
@@ -270,6 +274,33 @@ final class IssuerVerifier {
       processor = built;
       log.info("issuer {}: keys from {}", config.issuer(), jwks);
       return built;
+    }
+  }
+
+  /**
+   * The same fetches, each reported to the listener. Wrapping the retriever rather than listening
+   * to nimbus' cache events counts every fetch, whichever of its sources (refresh-ahead, retry,
+   * outage tolerance) made it, and leaves their behaviour alone.
+   */
+  private ResourceRetriever reporting(ResourceRetriever delegate) {
+    return url -> {
+      Resource fetched;
+      try {
+        fetched = delegate.retrieveResource(url);
+      } catch (IOException | RuntimeException e) {
+        report(false);
+        throw e;
+      }
+      report(true);
+      return fetched;
+    };
+  }
+
+  private void report(boolean success) {
+    try {
+      fetches.fetched(config.issuer(), success);
+    } catch (RuntimeException e) {
+      log.warn("JWKS fetch listener failed for issuer {}: {}", config.issuer(), e.toString());
     }
   }
 

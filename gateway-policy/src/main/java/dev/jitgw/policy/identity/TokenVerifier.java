@@ -70,19 +70,35 @@ public final class TokenVerifier {
       Clock clock,
       ResourceRetriever retriever,
       LocalIssuer local) {
+    this(config, blocking, clock, retriever, local, JwksFetchListener.NONE);
+  }
+
+  /**
+   * @param fetches told of each fetch of a trusted issuer's key set and whether it succeeded
+   *     (metrics); the local issuer fetches nothing
+   */
+  public TokenVerifier(
+      IdentityConfig config,
+      Executor blocking,
+      Clock clock,
+      ResourceRetriever retriever,
+      LocalIssuer local,
+      JwksFetchListener fetches) {
     requireNonNull(config, "config");
+    requireNonNull(fetches, "fetches");
     this.local = local;
     this.blocking = requireNonNull(blocking, "blocking");
     this.clock = requireNonNull(clock, "clock");
     this.maxTokenChars = config.maxTokenSize().toIntBytes();
     Map<String, IssuerVerifier> byIssuer = new LinkedHashMap<>();
     for (IssuerConfig issuer : config.issuers()) {
-      byIssuer.put(issuer.issuer(), new IssuerVerifier(issuer, retriever, clock));
+      byIssuer.put(issuer.issuer(), new IssuerVerifier(issuer, retriever, clock, null, fetches));
     }
     if (local != null) {
       byIssuer.put(
           local.config().issuer(),
-          new IssuerVerifier(local.config(), retriever, clock, local.keys()));
+          new IssuerVerifier(
+              local.config(), retriever, clock, local.keys(), JwksFetchListener.NONE));
     }
     this.issuers = Map.copyOf(byIssuer);
     this.caching = config.cacheSize() > 0;

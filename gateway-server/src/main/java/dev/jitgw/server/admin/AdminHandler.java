@@ -99,6 +99,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case "/healthz" ->
           response = get ? json(HttpResponseStatus.OK, status("ok")) : notAllowed(ctx);
       case "/readyz" -> response = get ? ready() : notAllowed(ctx);
+      // Every route here is listed in AdminRoutes and described in openapi/admin.json.
+      case "/api/openapi.json" -> response = get ? OpenApiDocument.response() : notAllowed(ctx);
       case "/metrics" ->
           response = get && metrics != null ? prometheus(metrics.scrape()) : notAllowed(ctx);
       case "/api/tokens/revoke" -> {

@@ -1,5 +1,6 @@
 package dev.jitgw.server.admin;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,10 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +44,7 @@ final class ApprovalRoutes {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DEFAULT_LIMIT = 50;
   private static final Set<String> LIST_PARAMETERS = Set.of("state", "limit", "before");
+  private static final Set<String> GRANT_PARAMETERS = Set.of("limit", "before");
 
   private final ApprovalService approvals;
   private final Set<String> adminGroups;
@@ -84,7 +90,17 @@ final class ApprovalRoutes {
     }
     if (path.equals("/api/grants")) {
       requireMethod(method, HttpMethod.GET);
-      return Optional.of(new Route(true, admin -> async(this::grants)));
+      Map<String, List<String>> parameters = new QueryStringDecoder(request.uri()).parameters();
+      for (String name : parameters.keySet()) {
+        if (!GRANT_PARAMETERS.contains(name)) {
+          throw badRequest("Unknown parameter '" + name + "' (expected limit, before).");
+        }
+      }
+      // Active grants are few: by default one page holds them all, as before paging.
+      int limit = limit(parameters, ApprovalStore.MAX_PAGE);
+      Optional<GrantPosition> before =
+          Optional.ofNullable(single(parameters, "before")).map(ApprovalRoutes::grantCursor);
+      return Optional.of(new Route(true, admin -> async(() -> grants(limit, before))));
     }
     if (parts.size() == 4 && parts.get(1).equals("grants") && parts.get(3).equals("revoke")) {
       requireMethod(method, HttpMethod.POST);
@@ -114,20 +130,58 @@ final class ApprovalRoutes {
                 + "' (expected pending, approved, denied, expired, abandoned or all).");
       }
     }
-    int limit = DEFAULT_LIMIT;
+    return new Query(
+        state, limit(parameters, DEFAULT_LIMIT), Optional.ofNullable(single(parameters, "before")));
+  }
+
+  private static int limit(Map<String, List<String>> parameters, int defaultLimit) {
     String limitValue = single(parameters, "limit");
-    if (limitValue != null) {
-      try {
-        limit = Integer.parseInt(limitValue);
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > ApprovalStore.MAX_PAGE) {
-        throw badRequest(
-            "limit: '" + limitValue + "' (expected 1 to " + ApprovalStore.MAX_PAGE + ").");
-      }
+    if (limitValue == null) {
+      return defaultLimit;
     }
-    return new Query(state, limit, Optional.ofNullable(single(parameters, "before")));
+    int limit;
+    try {
+      limit = Integer.parseInt(limitValue);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > ApprovalStore.MAX_PAGE) {
+      throw badRequest(
+          "limit: '" + limitValue + "' (expected 1 to " + ApprovalStore.MAX_PAGE + ").");
+    }
+    return limit;
+  }
+
+  /** Where a page of grants ended: grants list by creation time, then id, both descending. */
+  record GrantPosition(Instant createdAt, String id) {
+    /** Whether {@code grant} comes after this position in a newest-first listing. */
+    boolean isBefore(Grant grant) {
+      int byTime = grant.createdAt().compareTo(createdAt);
+      return byTime < 0 || (byTime == 0 && grant.id().compareTo(id) < 0);
+    }
+  }
+
+  private static final Comparator<Grant> NEWEST_FIRST =
+      Comparator.comparing(Grant::createdAt).thenComparing(Grant::id).reversed();
+
+  /** Opaque to clients: base64url of {@code createdAt id}. */
+  static String grantCursor(Grant grant) {
+    String plain = grant.createdAt() + " " + grant.id();
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(UTF_8));
+  }
+
+  static GrantPosition grantCursor(String value) {
+    try {
+      String plain = new String(Base64.getUrlDecoder().decode(value), UTF_8);
+      int space = plain.indexOf(' ');
+      if (space > 0 && space < plain.length() - 1) {
+        return new GrantPosition(
+            Instant.parse(plain.substring(0, space)), plain.substring(space + 1));
+      }
+    } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+      // fall through
+    }
+    throw badRequest("before: '" + value + "' (expected the 'next' of a previous page)");
   }
 
   private static String single(Map<String, List<String>> parameters, String name) {
@@ -202,12 +256,26 @@ final class ApprovalRoutes {
             });
   }
 
-  private ObjectNode grants() {
+  /**
+   * Active grants, newest first, from after {@code before}. The cursor is a position, not an id, so
+   * a page continues where the last one ended even when that grant expired or was revoked since.
+   */
+  private ObjectNode grants(int limit, Optional<GrantPosition> before) {
+    List<Grant> all = new ArrayList<>(approvals.grants());
+    all.sort(NEWEST_FIRST);
+    int start = 0;
+    if (before.isPresent()) {
+      while (start < all.size() && !before.get().isBefore(all.get(start))) {
+        start++;
+      }
+    }
+    List<Grant> page = all.subList(start, Math.min(all.size(), start + limit));
     ObjectNode out = JSON.createObjectNode();
     ArrayNode items = out.putArray("grants");
-    for (Grant grant : approvals.grants()) {
-      items.add(JSON.<JsonNode>valueToTree(grant));
-    }
+    page.forEach(grant -> items.add(JSON.<JsonNode>valueToTree(grant)));
+    out.put(
+        "next",
+        start + limit < all.size() ? grantCursor(page.get(page.size() - 1)) : (String) null);
     return out;
   }
 

@@ -27,9 +27,12 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The audit log's admin routes (contract section 6): exchanges newest first, one exchange's
@@ -41,6 +44,8 @@ final class AuditRoutes {
   private static final int DEFAULT_LIMIT = 50;
   private static final int MAX_LIMIT = 500;
   private static final int EXPORT_CHUNK_BYTES = 256 * 1024;
+  private static final Set<String> EXCHANGE_PARAMETERS =
+      Set.of("subject", "since", "until", "limit", "before");
 
   private final AuditLog auditLog;
 
@@ -48,24 +53,70 @@ final class AuditRoutes {
     this.auditLog = auditLog;
   }
 
-  /** {@code GET /api/exchanges?subject=&since=&until=&limit=}. */
+  /**
+   * {@code GET /api/exchanges?subject=&since=&until=&limit=&before=}: newest first; {@code next} is
+   * an opaque cursor for the following page (passed back as {@code before}), null on the last.
+   */
   ObjectNode exchanges(QueryStringDecoder query) throws IOException {
+    requireOnly(query, EXCHANGE_PARAMETERS);
     Optional<String> subject = param(query, "subject");
     Instant since = param(query, "since").map(v -> instant("since", v)).orElse(Instant.EPOCH);
     Instant until =
         param(query, "until").map(v -> instant("until", v)).orElse(Instant.now().plusSeconds(1));
     int limit = param(query, "limit").map(AuditRoutes::limit).orElse(DEFAULT_LIMIT);
-    List<AuditLog.ExchangeRef> refs = auditLog.exchanges(subject, since, until, limit);
+    Optional<AuditLog.ListPosition> before = param(query, "before").map(AuditRoutes::cursor);
+    // One more than asked tells whether there is a next page without an empty last one.
+    List<AuditLog.ExchangeRef> refs = auditLog.exchanges(subject, since, until, before, limit + 1);
     ObjectNode out = JSON.createObjectNode();
     ArrayNode items = out.putArray("exchanges");
-    for (AuditLog.ExchangeRef ref : refs) {
+    for (AuditLog.ExchangeRef ref : refs.subList(0, Math.min(limit, refs.size()))) {
       items.add(summary(ref.exchangeId(), auditLog.exchange(ref.exchangeId())));
     }
-    if (refs.size() == limit) {
-      // The next page: everything older than the last exchange listed.
-      out.put("next_until", refs.get(refs.size() - 1).startedAt().toString());
-    }
+    out.put("next", refs.size() > limit ? cursor(refs.get(limit - 1).position()) : null);
     return out;
+  }
+
+  /**
+   * The cursor names the last exchange listed by start time and id (the index key), so exchanges
+   * that share a millisecond are neither skipped nor repeated. Opaque to clients: base64url of
+   * {@code millis.id}.
+   */
+  static String cursor(AuditLog.ListPosition position) {
+    String plain = position.startedMillis() + "." + position.exchangeId();
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(UTF_8));
+  }
+
+  static AuditLog.ListPosition cursor(String value) {
+    try {
+      String plain = new String(Base64.getUrlDecoder().decode(value), UTF_8);
+      int dot = plain.indexOf('.');
+      if (dot > 0) {
+        long millis = Long.parseLong(plain.substring(0, dot));
+        String id = plain.substring(dot + 1);
+        if (millis >= 0 && ExchangeId.isValid(id)) {
+          return new AuditLog.ListPosition(millis, id);
+        }
+      }
+    } catch (IllegalArgumentException e) { // also NumberFormatException
+      // fall through
+    }
+    throw new GatewayException(
+        ErrorCode.BAD_REQUEST, "before: '" + value + "' (expected the 'next' of a previous page)");
+  }
+
+  /** Refuses parameters a route does not know, rather than ignoring a misspelt filter. */
+  static void requireOnly(QueryStringDecoder query, Set<String> known) {
+    for (String name : query.parameters().keySet()) {
+      if (!known.contains(name)) {
+        throw new GatewayException(
+            ErrorCode.BAD_REQUEST,
+            "Unknown parameter '"
+                + name
+                + "' (expected "
+                + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known)))
+                + ").");
+      }
+    }
   }
 
   /** {@code GET /api/exchanges/{id}}: the summary and every record, parsed. */

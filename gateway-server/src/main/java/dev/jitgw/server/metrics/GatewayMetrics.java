@@ -133,6 +133,19 @@ public final class GatewayMetrics implements AutoCloseable {
                 .increment(count));
   }
 
+  /**
+   * One fetch of a trusted issuer's key set ({@code jitgw_jwks_refreshes_total}); a failed OIDC
+   * discovery counts as a failure. Issuers come from the configuration, so the label is bounded.
+   */
+  public void jwksFetch(String issuer, boolean success) {
+    Counter.builder("jitgw.jwks.refreshes")
+        .description("Fetches of a trusted issuer's key set (JWKS), by issuer and outcome")
+        .tag("issuer", issuer)
+        .tag("outcome", success ? "success" : "failure")
+        .register(registry)
+        .increment();
+  }
+
   /** The Prometheus text exposition. */
   public String scrape() {
     return registry.scrape();

@@ -37,6 +37,16 @@ class AdminHandlerTest {
   }
 
   @Test
+  void servesTheOpenApiDocumentWithoutAToken() {
+    EmbeddedChannel channel = new EmbeddedChannel(new AdminHandler(new Readiness()));
+    FullHttpResponse response = get(channel, "/api/openapi.json");
+    assertThat(response.status().code()).isEqualTo(200);
+    assertThat(response.headers().get("content-type")).isEqualTo("application/json");
+    assertThat(body(response)).startsWith("{").contains("\"openapi\": \"3.1.0\"");
+    assertFalse(channel.finish());
+  }
+
+  @Test
   void readyzFollowsEveryCheck() {
     AtomicBoolean accepting = new AtomicBoolean(true);
     Readiness readiness =

@@ -48,6 +48,32 @@ class MetricsTest {
         .containsPattern("jitgw_audit_request_record_seconds_count 1")
         .containsPattern("jitgw_audit_healthy 1\\.0")
         .containsPattern("jitgw_audit_tree_size [1-9]")
-        .contains("jvm_memory_used_bytes");
+        .contains("jvm_memory_used_bytes")
+        .contains(
+            "jitgw_jwks_refreshes_total{issuer=\""
+                + harness.identityProvider().issuer()
+                + "\",outcome=\"success\"} 1.0");
+  }
+
+  @Test
+  void jwksFetchFailuresAreCountedPerIssuer() throws Exception {
+    harness.identityProvider().jwksDown(true);
+    HttpResponse<String> refused =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
+                    .header("authorization", "Bearer " + harness.token())
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(503);
+
+    assertThat(scrape())
+        .containsPattern(
+            "jitgw_jwks_refreshes_total\\{issuer=\""
+                + java.util.regex.Pattern.quote(harness.identityProvider().issuer())
+                + "\",outcome=\"failure\"} [1-9]")
+        .doesNotContain("outcome=\"success\"");
   }
 }
