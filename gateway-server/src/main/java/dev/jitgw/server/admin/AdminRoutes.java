@@ -30,5 +30,6 @@ final class AdminRoutes {
           new Route("POST", "/api/approvals/{id}/approve"),
           new Route("POST", "/api/approvals/{id}/deny"),
           new Route("GET", "/api/grants"),
-          new Route("POST", "/api/grants/{id}/revoke"));
+          new Route("POST", "/api/grants/{id}/revoke"),
+          new Route("POST", "/api/backup"));
 }
