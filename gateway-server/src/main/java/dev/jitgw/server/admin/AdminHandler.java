@@ -6,12 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jitgw.core.config.ConfigException;
-import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.error.ErrorCode;
 import dev.jitgw.core.error.GatewayError;
 import dev.jitgw.core.error.GatewayException;
 import dev.jitgw.core.identity.Identity;
-import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.token.RevocationList;
 import dev.jitgw.server.PolicyHolder;
 import dev.jitgw.server.http.ErrorResponses;
@@ -55,6 +53,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final GatewayMetrics metrics;
   private final ApprovalRoutes approvals;
   private final DataDirectoryBackup backup;
+  private final UiRoutes ui = new UiRoutes();
+  private final PolicyRoutes policyRoutes;
 
   AdminHandler(Readiness readiness) {
     this(readiness, null, null, null, null, null, null, null, null);
@@ -82,6 +82,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         approvals == null || authorizer == null
             ? null
             : new ApprovalRoutes(approvals, authorizer.adminGroups(), blocking);
+    this.policyRoutes =
+        policy == null || blocking == null
+            ? null
+            : new PolicyRoutes(policy, blocking, java.time.Clock.systemUTC());
   }
 
   @Override
@@ -117,15 +121,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           return;
         }
       }
-      case "/api/policy" -> {
-        if (!get || authorizer == null || policy == null) {
+      case "/api/policy", "/api/policy/check" -> {
+        if (policyRoutes == null || authorizer == null) {
           response = notAllowed(ctx);
         } else {
-          asAdmin(
-              ctx,
-              request,
-              keepAlive,
-              admin -> CompletableFuture.completedFuture(describePolicy()));
+          routePolicy(ctx, request, path, keepAlive);
           return;
         }
       }
@@ -164,6 +164,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
       }
       default -> {
+        if (UiRoutes.owns(path)) {
+          send(ctx, ui.answer(ctx.alloc(), request, path), keepAlive);
+          return;
+        }
         if (approvals != null
             && (path.startsWith("/api/approvals") || path.startsWith("/api/grants"))
             && routeApprovals(ctx, request, path, keepAlive)) {
@@ -185,6 +189,26 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
    * gateway-issued token stops working at once ({@code until} defaults to an hour from now, the
    * longest a gateway token lives).
    */
+  /** {@code GET /api/policy}, {@code POST /api/policy} and {@code POST /api/policy/check}. */
+  private void routePolicy(
+      ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive) {
+    HttpMethod method = request.method();
+    boolean get = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+    String body = request.content().toString(java.nio.charset.StandardCharsets.UTF_8);
+    Function<Identity, CompletableFuture<FullHttpResponse>> action;
+    if (path.equals("/api/policy") && get) {
+      action = admin -> policyRoutes.current();
+    } else if (path.equals("/api/policy") && method.equals(HttpMethod.POST)) {
+      action = admin -> policyRoutes.save(ctx.alloc(), body, admin);
+    } else if (path.equals("/api/policy/check") && method.equals(HttpMethod.POST)) {
+      action = admin -> policyRoutes.check(ctx.alloc(), body);
+    } else {
+      send(ctx, notAllowed(ctx), keepAlive);
+      return;
+    }
+    asAdmin(ctx, request, keepAlive, action);
+  }
+
   /** The audit log's routes, admin only; false when {@code path} is none of them. */
   private boolean routeAudit(
       ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive) {
@@ -322,25 +346,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   /** {@code GET /api/policy}: the rules in force and their version. */
   private FullHttpResponse describePolicy() {
-    Policy current = policy.get();
-    ObjectNode out = JSON.createObjectNode();
-    out.put("source", current.source());
-    out.put("version", current.version());
-    var rules = out.putArray("rules");
-    for (Policy.Rule rule : current.rules()) {
-      ObjectNode node = rules.addObject();
-      node.put("name", rule.name());
-      node.put("line", rule.line());
-      node.put("when", rule.when());
-      node.put(
-          "outcome",
-          rule.outcome() instanceof Decision.Allow
-              ? "allow"
-              : rule.outcome() instanceof Decision.Hold ? "approve" : "deny");
-    }
-    var federation = out.putArray("federation");
-    current.federation().forEach(profile -> federation.add(profile.id()));
-    return json(HttpResponseStatus.OK, out);
+    return json(HttpResponseStatus.OK, PolicyRoutes.describe(policy.get()));
   }
 
   private FullHttpResponse applyRevocation(ChannelHandlerContext ctx, String body, String admin) {

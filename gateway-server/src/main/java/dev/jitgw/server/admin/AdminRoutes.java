@@ -19,6 +19,8 @@ final class AdminRoutes {
           new Route("GET", "/metrics"),
           new Route("GET", "/api/openapi.json"),
           new Route("GET", "/api/policy"),
+          new Route("POST", "/api/policy"),
+          new Route("POST", "/api/policy/check"),
           new Route("POST", "/api/policy/reload"),
           new Route("POST", "/api/tokens/revoke"),
           new Route("GET", "/api/exchanges"),

@@ -2,15 +2,14 @@ package dev.jitgw.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.error.GatewayException;
 import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.identity.Identity;
-import dev.jitgw.policy.identity.ClaimPath;
 import dev.jitgw.policy.rules.Policy;
 import dev.jitgw.policy.rules.PolicyException;
 import dev.jitgw.policy.rules.PolicyLoader;
+import dev.jitgw.policy.rules.PolicyTrial;
 import dev.jitgw.policy.rules.RuleExplainer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -18,10 +17,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -141,80 +138,29 @@ final class PolicyCommand implements Runnable {
         out.println("decision: 400 " + e.error().code().code() + ": " + e.getMessage());
         return 0;
       }
-      Policy.Evaluation evaluation = policy.evaluate(identity, request, now);
-      out.println("policy: " + policyFile + " (version " + evaluation.policyVersion() + ")");
+      PolicyTrial.Result trial = PolicyTrial.run(policy, identity, request, now);
+      out.println(
+          "policy: " + policyFile + " (version " + trial.evaluation().policyVersion() + ")");
       out.println("identity: " + identity.subject() + " groups=" + identity.groups());
-      out.println("decision: " + describe(evaluation.decision()));
+      out.println("decision: " + PolicyTrial.describe(trial.decision()));
       int index = 0;
-      for (Policy.RuleTrace trace : evaluation.trace()) {
+      for (PolicyTrial.Step step : trial.steps()) {
         index++;
-        out.printf("  %d. %-28s %s%n", index, trace.rule(), trace.outcome());
-        if (trace.outcome() == Policy.Outcome.NOT_MATCHED) {
-          String when =
-              policy.rules().stream()
-                  .filter(r -> r.name().equals(trace.rule()))
-                  .findFirst()
-                  .map(Policy.Rule::when)
-                  .orElse("");
-          for (RuleExplainer.Part part : RuleExplainer.explain(when, identity, request, now)) {
+        out.printf("  %d. %-28s %s%n", index, step.rule(), step.outcome());
+        if (step.outcome() == Policy.Outcome.NOT_MATCHED) {
+          for (RuleExplainer.Part part : step.parts()) {
             out.printf("       %-6s %s%n", part.value(), part.expression());
           }
-        } else if (trace.outcome() == Policy.Outcome.ERROR) {
-          out.println("       " + trace.detail());
+        } else if (step.outcome() == Policy.Outcome.ERROR) {
+          out.println("       " + step.detail());
         }
       }
       return 0;
     }
 
-    private static String describe(Decision decision) {
-      if (decision instanceof Decision.Allow allow) {
-        return "allow (rule "
-            + allow.ruleName()
-            + ")"
-            + (allow.mask().isEmpty() ? "" : " mask=" + allow.mask())
-            + allow.limits().map(Test::describe).orElse("")
-            + allow.route().map(r -> " route=" + r).orElse("");
-      }
-      if (decision instanceof Decision.Hold hold) {
-        return "hold for approval (rule "
-            + hold.ruleName()
-            + ") by "
-            + hold.approvers()
-            + " within "
-            + hold.timeout()
-            + hold.grant().map(g -> ", grant " + g).orElse("");
-      }
-      Decision.Deny deny = (Decision.Deny) decision;
-      return "deny" + deny.rule().map(r -> " (rule " + r + ")").orElse("") + ": " + deny.reason();
-    }
-
-    private static String describe(Decision.Limits limits) {
-      List<String> parts = new ArrayList<>();
-      limits.requestsPerMinute().ifPresent(v -> parts.add("requests_per_minute=" + v));
-      limits.tokensPerMinute().ifPresent(v -> parts.add("tokens_per_minute=" + v));
-      limits.tokensPerDay().ifPresent(v -> parts.add("tokens_per_day=" + v));
-      limits.costPerDayUsd().ifPresent(v -> parts.add("cost_per_day_usd=" + v));
-      if (limits.perGroup()) {
-        parts.add("per_group");
-      }
-      return " limits={" + String.join(", ", parts) + "}";
-    }
-
+    @SuppressWarnings("unchecked")
     private Identity identity(JsonNode claims, Instant now) {
-      Map<String, Object> all = JSON.convertValue(claims, Map.class);
-      List<String> groups = ClaimPath.stringsAt(all, groupsClaim);
-      Instant expires =
-          claims.has("exp")
-              ? Instant.ofEpochSecond(claims.path("exp").asLong())
-              : now.plusSeconds(300);
-      return new Identity(
-          claims.path("sub").asText("unknown"),
-          claims.path("iss").asText("unknown"),
-          groups,
-          claims.has("purpose") ? Optional.of(claims.path("purpose").asText()) : Optional.empty(),
-          all,
-          expires,
-          Optional.empty());
+      return PolicyTrial.identity(JSON.convertValue(claims, Map.class), groupsClaim, now);
     }
   }
 }

@@ -176,7 +176,7 @@ public final class DemoGuide {
     out.println(
         "  admin          "
             + demo.adminUrl()
-            + "   (/healthz, /readyz, /metrics, /api/...; the web UI will be at "
+            + "   (/healthz, /readyz, /metrics, /api/...; the web UI at "
             + demo.adminUrl()
             + "/ui/)");
     out.println();
