@@ -14,12 +14,19 @@ function tokens(usage) {
   return `${usage.input_tokens ?? 0} in / ${usage.output_tokens ?? 0} out`;
 }
 
-/** Recorded exchanges, newest first, filtered by subject and time. */
+/** Recorded exchanges, newest first, filtered by subject, time, model and decision. */
 export function exchangesPage(view) {
   const params = new URLSearchParams(location.search);
   const subject = h('input', { type: 'text', name: 'subject', id: 'filter-subject', value: params.get('subject') ?? '' });
   const since = h('input', { type: 'datetime-local', name: 'since', id: 'filter-since' });
   const until = h('input', { type: 'datetime-local', name: 'until', id: 'filter-until' });
+  const model = h('input', { type: 'text', name: 'model', id: 'filter-model', placeholder: 'claude-sonnet', value: params.get('model') ?? '' });
+  const decision = h(
+    'select',
+    { name: 'decision', id: 'filter-decision' },
+    ['', 'allow', 'deny', 'hold'].map((d) => h('option', { value: d }, d || 'any')),
+  );
+  decision.value = params.get('decision') ?? '';
   const limit = h('input', { type: 'number', name: 'limit', id: 'filter-limit', min: 1, max: 500, value: params.get('limit') ?? 50 });
   const form = h(
     'form',
@@ -27,6 +34,8 @@ export function exchangesPage(view) {
     h('label', {}, 'Subject ', subject),
     h('label', {}, 'Since ', since),
     h('label', {}, 'Until ', until),
+    h('label', {}, 'Model ', model),
+    h('label', {}, 'Decision ', decision),
     h('label', {}, 'Limit ', limit),
     h('button', { type: 'submit' }, 'Search'),
   );
@@ -34,13 +43,15 @@ export function exchangesPage(view) {
   clear(view).append(h('section', {}, h('h1', {}, 'Exchanges'), form, result));
 
   let stopped = false;
-  async function load(untilOverride) {
+  async function load(before) {
     const query = new URLSearchParams();
     if (subject.value.trim()) query.set('subject', subject.value.trim());
     if (isoOrEmpty(since.value)) query.set('since', isoOrEmpty(since.value));
-    const untilIso = untilOverride ?? isoOrEmpty(until.value);
-    if (untilIso) query.set('until', untilIso);
+    if (isoOrEmpty(until.value)) query.set('until', isoOrEmpty(until.value));
+    if (model.value.trim()) query.set('model', model.value.trim());
+    if (decision.value) query.set('decision', decision.value);
     if (limit.value) query.set('limit', limit.value);
+    if (before) query.set('before', before);
     result.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
     try {
       const answer = await json(`/api/exchanges?${query}`);
@@ -67,8 +78,8 @@ export function exchangesPage(view) {
               h('tbody', {}, rows),
             )
           : h('p', { class: 'muted' }, 'No exchanges match.'),
-        answer.next_until
-          ? h('button', { type: 'button', class: 'more', onclick: () => load(answer.next_until) }, 'Older')
+        answer.next
+          ? h('button', { type: 'button', class: 'more', onclick: () => load(answer.next) }, 'Older')
           : null,
       );
     } catch (e) {

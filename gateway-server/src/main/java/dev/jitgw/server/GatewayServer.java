@@ -197,6 +197,7 @@ public final class GatewayServer implements AutoCloseable {
       LimitEnforcer limits =
           new LimitEnforcer(limitStore, config.pricing().priceTable(), builder.clock);
       this.approvals = startApprovals(config, builder, auditLog, policy, blocking, resources);
+      metrics.bindApprovals(approvals);
       List<RequestStage> stages =
           List.of(
               new PolicyStage(

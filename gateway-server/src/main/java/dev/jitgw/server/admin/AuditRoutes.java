@@ -45,7 +45,12 @@ final class AuditRoutes {
   private static final int MAX_LIMIT = 500;
   private static final int EXPORT_CHUNK_BYTES = 256 * 1024;
   private static final Set<String> EXCHANGE_PARAMETERS =
-      Set.of("subject", "since", "until", "limit", "before");
+      Set.of("subject", "since", "until", "limit", "before", "model", "decision");
+
+  /** Exchanges a filtered listing reads at most per page (it then answers a cursor to go on). */
+  private static final int MAX_SCANNED = 5_000;
+
+  private static final Set<String> DECISIONS = Set.of("allow", "deny", "hold", "none");
 
   private final AuditLog auditLog;
 
@@ -65,6 +70,16 @@ final class AuditRoutes {
         param(query, "until").map(v -> instant("until", v)).orElse(Instant.now().plusSeconds(1));
     int limit = param(query, "limit").map(AuditRoutes::limit).orElse(DEFAULT_LIMIT);
     Optional<AuditLog.ListPosition> before = param(query, "before").map(AuditRoutes::cursor);
+    Optional<String> model = param(query, "model");
+    Optional<String> decision = param(query, "decision");
+    if (decision.isPresent() && !DECISIONS.contains(decision.get())) {
+      throw new GatewayException(
+          ErrorCode.BAD_REQUEST,
+          "decision: '" + decision.get() + "' (expected allow, deny, hold or none).");
+    }
+    if (model.isPresent() || decision.isPresent()) {
+      return filtered(subject, since, until, before, limit, model, decision);
+    }
     // One more than asked tells whether there is a next page without an empty last one.
     List<AuditLog.ExchangeRef> refs = auditLog.exchanges(subject, since, until, before, limit + 1);
     ObjectNode out = JSON.createObjectNode();
@@ -73,6 +88,58 @@ final class AuditRoutes {
       items.add(summary(ref.exchangeId(), auditLog.exchange(ref.exchangeId())));
     }
     out.put("next", refs.size() > limit ? cursor(refs.get(limit - 1).position()) : null);
+    return out;
+  }
+
+  /**
+   * A listing filtered by model (a prefix: {@code claude-sonnet} matches every Sonnet) or decision
+   * ({@code none}: refused before the policy). Reads exchanges in order until the page is full or
+   * {@value #MAX_SCANNED} were read; {@code next} then continues after the last one read, so a rare
+   * match deep in the log costs several pages rather than one unbounded read.
+   */
+  private ObjectNode filtered(
+      Optional<String> subject,
+      Instant since,
+      Instant until,
+      Optional<AuditLog.ListPosition> before,
+      int limit,
+      Optional<String> model,
+      Optional<String> decision)
+      throws IOException {
+    ObjectNode out = JSON.createObjectNode();
+    ArrayNode items = out.putArray("exchanges");
+    Optional<AuditLog.ListPosition> position = before;
+    AuditLog.ListPosition lastRead = null;
+    int read = 0;
+    int batchSize = Math.max(limit + 1, 100);
+    while (read < MAX_SCANNED) {
+      List<AuditLog.ExchangeRef> batch =
+          auditLog.exchanges(subject, since, until, position, batchSize);
+      for (AuditLog.ExchangeRef ref : batch) {
+        ObjectNode summary = summary(ref.exchangeId(), auditLog.exchange(ref.exchangeId()));
+        boolean matches =
+            model.map(m -> summary.path("model").asText("").startsWith(m)).orElse(true)
+                && decision
+                    .map(d -> summary.path("decision").asText("none").equals(d))
+                    .orElse(true);
+        if (matches && items.size() == limit) {
+          // One more match: there is a next page, after the last one listed.
+          out.put("next", cursor(lastRead));
+          return out;
+        }
+        if (matches) {
+          items.add(summary);
+        }
+        lastRead = ref.position();
+        read++;
+      }
+      if (batch.size() < batchSize) {
+        out.putNull("next");
+        return out;
+      }
+      position = Optional.of(batch.get(batch.size() - 1).position());
+    }
+    out.put("next", lastRead == null ? null : cursor(lastRead));
     return out;
   }
 

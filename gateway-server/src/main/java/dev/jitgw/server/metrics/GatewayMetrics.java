@@ -57,6 +57,16 @@ public final class GatewayMetrics implements AutoCloseable {
             .register(registry);
   }
 
+  /** Requests waiting for an approval on this node (retries that joined one count each). */
+  public void bindApprovals(dev.jitgw.policy.approval.ApprovalService approvals) {
+    Gauge.builder(
+            "jitgw.approvals.waiting",
+            approvals,
+            dev.jitgw.policy.approval.ApprovalService::waiting)
+        .description("Requests held for an approval on this node")
+        .register(registry);
+  }
+
   /** Gauges over the audit log: records, health, writer queue, checkpoint age. */
   public void bindAudit(RocksAuditLog auditLog, Clock clock) {
     Gauge.builder("jitgw.audit.tree.size", auditLog, RocksAuditLog::size)

@@ -97,4 +97,66 @@ class AuditRoutesTest {
       }
     }
   }
+
+  private static AuditRecord request(String exchangeId, String model) {
+    ObjectNode fields = AuditRecord.fields();
+    fields.putObject("identity").put("sub", "alice").put("iss", "https://idp.test");
+    fields.put("method", "POST").put("path", "/v1/messages").put("model", model);
+    return new AuditRecord(AuditRecord.REQUEST, exchangeId, fields);
+  }
+
+  private static AuditRecord decision(String exchangeId, String decision) {
+    ObjectNode fields = AuditRecord.fields();
+    fields.put("decision", decision);
+    return new AuditRecord(AuditRecord.DECISION, exchangeId, fields);
+  }
+
+  @Test
+  void filtersByModelPrefixAndDecisionAcrossPages() throws Exception {
+    try (RocksAuditLog log =
+        RocksAuditLog.open(
+            RocksAuditLog.Settings.inDataDirectory(
+                dataDir, "test.jitgw/audit", Duration.ofHours(1), FROZEN))) {
+      List<String> sonnetAllowed = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        String id = ExchangeId.next(FROZEN);
+        String model = i % 3 == 0 ? "claude-sonnet-4-5" : "claude-opus-4-1";
+        String decided = i % 2 == 0 ? "allow" : "deny";
+        log.append(List.of(request(id, model), decision(id, decided))).join();
+        if (model.startsWith("claude-sonnet") && decided.equals("allow")) {
+          sonnetAllowed.add(id);
+        }
+      }
+      AuditRoutes routes = new AuditRoutes(log);
+      String until = FROZEN.instant().plusSeconds(1).toString();
+
+      List<String> listed = new ArrayList<>();
+      String next = null;
+      int pages = 0;
+      do {
+        JsonNode page =
+            routes.exchanges(
+                new QueryStringDecoder(
+                    "/api/exchanges?model=claude-sonnet&decision=allow&limit=2&until="
+                        + until
+                        + (next == null ? "" : "&before=" + next)));
+        page.get("exchanges")
+            .forEach(
+                summary -> {
+                  assertThat(summary.get("model").asText()).startsWith("claude-sonnet");
+                  assertThat(summary.get("decision").asText()).isEqualTo("allow");
+                  listed.add(summary.get("id").asText());
+                });
+        next = page.get("next").isNull() ? null : page.get("next").asText();
+        pages++;
+      } while (next != null && pages < 20);
+
+      assertThat(sonnetAllowed).hasSize(5);
+      assertThat(listed).doesNotHaveDuplicates();
+      assertThat(new HashSet<>(listed)).isEqualTo(new HashSet<>(sonnetAllowed));
+      assertThatThrownBy(
+              () -> routes.exchanges(new QueryStringDecoder("/api/exchanges?decision=maybe")))
+          .isInstanceOf(GatewayException.class);
+    }
+  }
 }
