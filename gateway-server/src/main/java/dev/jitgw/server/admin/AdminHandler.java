@@ -258,7 +258,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     try {
       route = approvals.route(request, path);
     } catch (GatewayException e) {
-      send(ctx, ErrorResponses.of(ctx.alloc(), e.error(), null, false), keepAlive);
+      // A bad request to these routes is answered only to a verified caller: 401 comes first.
+      answer(
+          ctx,
+          authorizer
+              .verify(request.headers())
+              .<FullHttpResponse>thenApply(
+                  identity -> {
+                    throw e;
+                  }),
+          keepAlive);
       return true;
     }
     if (route.isEmpty()) {

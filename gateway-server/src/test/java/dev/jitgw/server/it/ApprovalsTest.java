@@ -272,6 +272,14 @@ class ApprovalsTest {
         decide(approval.id(), "approve", token("bob", "security"), "{}");
     assertThat(noReason.statusCode()).isEqualTo(400);
     HttpResponse<String> notJson = decide(approval.id(), "approve", token("bob", "security"), "{");
+    HttpResponse<String> anonymous =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(harness.adminUrl() + "/api/approvals/" + approval.id() + "/approve"))
+                .POST(HttpRequest.BodyPublishers.ofString("{"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).as("authentication before validation").isEqualTo(401);
     assertThat(errorCode(notJson)).isEqualTo("invalid_json");
 
     assertThat(decide(approval.id(), "approve", token("bob", "security")).statusCode())
