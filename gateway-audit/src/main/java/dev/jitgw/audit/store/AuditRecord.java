@@ -24,6 +24,9 @@ public record AuditRecord(String type, String exchangeId, ObjectNode payload) {
   public static final String MASKING = "masking";
   public static final String RESPONSE_END = "response_end";
 
+  /** A request refused before the policy saw it (rate-limited sampling; see docs/audit.md). */
+  public static final String REFUSAL = "refusal";
+
   private static final java.util.List<String> RESERVED =
       java.util.List.of("seq", "prev", "time", "type", "exchange_id");
 

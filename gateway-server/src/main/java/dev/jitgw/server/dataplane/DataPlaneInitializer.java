@@ -26,6 +26,10 @@ public final class DataPlaneInitializer extends ChannelInitializer<Channel> {
   public static final String EXCHANGE_HANDLER = "exchange";
 
   private final DataPlane dataPlane;
+
+  /** One for the listener: its rate bounds every connection's refusal records together. */
+  private final RefusalRecorder refusals;
+
   private final ChannelGroup channels;
   private final Supplier<SslContext> tls;
 
@@ -35,6 +39,7 @@ public final class DataPlaneInitializer extends ChannelInitializer<Channel> {
   public DataPlaneInitializer(
       DataPlane dataPlane, ChannelGroup channels, Supplier<SslContext> tls) {
     this.dataPlane = requireNonNull(dataPlane, "dataPlane");
+    this.refusals = new RefusalRecorder(dataPlane.audit());
     this.channels = requireNonNull(channels, "channels");
     this.tls = tls;
   }
@@ -63,7 +68,7 @@ public final class DataPlaneInitializer extends ChannelInitializer<Channel> {
   }
 
   private void addExchangeHandlers(ChannelPipeline pipeline) {
-    pipeline.addLast(EXCHANGE_HANDLER, new ExchangeHandler(dataPlane));
+    pipeline.addLast(EXCHANGE_HANDLER, new ExchangeHandler(dataPlane, refusals));
   }
 
   /** The HTTP/1.1 request decoder, strict about framing and line folding. */

@@ -110,6 +110,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   }
 
   private final DataPlane dataPlane;
+  private final RefusalRecorder refusals;
   private final long maxBodyBytes;
 
   /**
@@ -184,7 +185,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private Map<String, Long> maskCounts;
 
   ExchangeHandler(DataPlane dataPlane) {
+    this(dataPlane, new RefusalRecorder(dataPlane.audit()));
+  }
+
+  ExchangeHandler(DataPlane dataPlane, RefusalRecorder refusals) {
     this.dataPlane = requireNonNull(dataPlane, "dataPlane");
+    this.refusals = requireNonNull(refusals, "refusals");
     this.maxBodyBytes = dataPlane.config().http().maxBodySize().bytes();
     UpstreamConfig upstream = dataPlane.config().upstream();
     this.urlRewriter =
@@ -1529,6 +1535,15 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     status = error.status();
+    if (exchange != null && (recorder == null || !recorder.recorded())) {
+      // Refused before the policy: no request record; a sampled refusal record instead.
+      refusals.record(
+          exchange.id(),
+          state == State.AUTHENTICATING ? "authentication" : "request",
+          exchange.method(),
+          pathOf(exchange.uri()),
+          error);
+    }
     state = State.RESPONDING;
     String id = exchange == null ? null : exchange.id();
     FullHttpResponse response = ErrorResponses.of(ctx.alloc(), error, id, !keepAlive);
