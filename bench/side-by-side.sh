@@ -2,11 +2,11 @@
 # Side-by-side benchmark (issue 9): jitgw with its whole pipeline against nginx as a plain reverse
 # proxy, on this machine, in one run. Run by hand, not by CI:
 #
-#   bench/side-by-side.sh                       # the full measurement (about 8 minutes)
+#   bench/side-by-side.sh                       # the full measurement (about 7 minutes)
 #   DURATION=3s WARMUP=3s STREAMS=500 HOLD=5 TTFB_REQUESTS=50 bench/side-by-side.sh   # smoke
 #
 # What runs:
-#   - nginx as the "Claude API" (1 worker): POST /v1/messages answers a 530-byte Messages JSON
+#   - nginx as the "Claude API" (1 worker): POST /v1/messages answers a 552-byte Messages JSON
 #     body, or, with the header x-bench-stream: 1, a static 200-event SSE file
 #     (text/event-stream); it also serves the JWKS of a local OIDC issuer (openssl-made RSA key).
 #   - nginx as a plain keep-alive reverse proxy in front of it (worker_processes auto, one
@@ -22,7 +22,9 @@
 #     keep-alive connection with curl, through each target.
 #   - STREAMS concurrent SSE streams held open through a fresh jitgw whose upstream is a Python
 #     asyncio server that keeps every stream open (a ping every PING seconds); jitgw's VmRSS
-#     from /proc before and while they are open.
+#     from /proc before and while they are open. Each stream holds two descriptors in jitgw, so
+#     10,000 streams need an open-files limit above 20,000 (ulimit -Hn); the report names the
+#     limit and the streams refused.
 #   - optional (PROFILE=1): a JFR recording of jitgw under the 256-connection JSON load after
 #     the measurements, summarised into the hottest frames.
 #

@@ -12,8 +12,9 @@
                                  ones still alive, writes STATUS again and exits
   ttfb FILE                      median, p99 and mean of the seconds in FILE (one a line), in ms
   metrics-delta BEFORE AFTER     what jitgw's /metrics say about the exchanges between two
-                                 scrapes: mean time the gateway added, mean and p50/p99 wait for
-                                 the durable audit record, mean upstream response-head time
+                                 scrapes: mean time from request read to request sent upstream,
+                                 mean and p50/p99 wait for the durable audit record within it,
+                                 mean upstream response-head time, heap and direct memory
   jfr-summary SAMPLES.txt         where the samples of `jfr print --events jdk.ExecutionSample`
                                  fall: by thread, by part of the pipeline, hottest frames
   report RESULTS.jsonl MD PNG    the Markdown tables and the chart
@@ -400,8 +401,10 @@ def report(results_path, md_path, png_path):
             continue
         w(f"**{LOAD_NAMES[load]}** (`POST /v1/messages`)")
         w("")
-        w("| connections | target | requests/s | p50 | p99 | errors | jitgw: added (mean) | "
-          "audit wait (mean, p99) |")
+        # jitgw's own timers: request read whole -> sent upstream, and the wait for the durable
+        # request record within it.
+        w("| connections | target | requests/s | p50 | p99 | errors | "
+          "jitgw: read → sent upstream (mean) | audit wait (mean, p99 bucket) |")
         w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for r in wrk:
             if r["load"] != load:
