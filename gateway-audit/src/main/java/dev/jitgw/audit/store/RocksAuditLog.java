@@ -648,39 +648,25 @@ public final class RocksAuditLog implements AuditLog {
   }
 
   /**
-   * Backs the log up while it runs: a consistent copy of the store in {@code dataDirectory/audit}
-   * (a RocksDB checkpoint) and of the checkpoint key in {@code dataDirectory/audit-key}, so that
-   * {@code dataDirectory} opens as this log as it stood. Appends go on meanwhile.
+   * Copies the store while the log runs: a consistent RocksDB checkpoint in {@code storeCopy}
+   * (which must not exist), taken while appends go on. With a copy of the key directory beside it,
+   * it opens as this log as it stood.
    *
    * @return the number of records the copy holds at least (those durable when it was taken)
    */
-  public long backupTo(Path dataDirectory) throws IOException {
+  public long copyStoreTo(Path storeCopy) throws IOException {
     if (readOnly) {
       throw new IllegalStateException("a reader cannot back up the log");
     }
-    Path storeCopy = dataDirectory.resolve("audit");
-    Path keyCopy = dataDirectory.resolve("audit-key");
-    java.nio.file.Files.createDirectories(dataDirectory);
-    long size;
+    java.nio.file.Files.createDirectories(storeCopy.getParent());
     storeLock.readLock().lock();
     try {
-      size = durableSize;
+      long size = durableSize;
       store.checkpointTo(storeCopy);
+      return size;
     } finally {
       storeLock.readLock().unlock();
     }
-    java.nio.file.Files.createDirectories(keyCopy);
-    try (var files = java.nio.file.Files.list(settings.keyDirectory())) {
-      for (Path file : files.toList()) {
-        if (java.nio.file.Files.isRegularFile(file)) {
-          java.nio.file.Files.copy(
-              file,
-              keyCopy.resolve(file.getFileName()),
-              java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
-    return size;
   }
 
   /** For a reader: see what the writing process has written since. */

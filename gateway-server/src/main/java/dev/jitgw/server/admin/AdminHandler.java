@@ -326,11 +326,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         }
                         return;
                       }
-                      Throwable cause = failure;
-                      while (cause instanceof java.util.concurrent.CompletionException
-                          && cause.getCause() != null) {
-                        cause = cause.getCause();
-                      }
+                      Throwable cause = ApprovalRoutes.unwrap(failure);
                       GatewayError error =
                           cause instanceof GatewayException gatewayException
                               ? gatewayException.error()

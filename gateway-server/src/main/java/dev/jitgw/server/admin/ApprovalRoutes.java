@@ -312,7 +312,8 @@ final class ApprovalRoutes {
     return new GatewayException(ErrorCode.BAD_REQUEST, message);
   }
 
-  private static Throwable unwrap(Throwable failure) {
+  /** The failure a completion stage wrapped (in one or more {@link CompletionException}s). */
+  static Throwable unwrap(Throwable failure) {
     Throwable cause = failure;
     while (cause instanceof CompletionException && cause.getCause() != null) {
       cause = cause.getCause();

@@ -30,7 +30,7 @@ public final class DataDirectoryBackup {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter NAME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-  private static final List<String> COPIED = List.of("approvals", "limits", "keys");
+  private static final List<String> COPIED = List.of("audit-key", "approvals", "limits", "keys");
 
   private final Path dataDirectory;
   private final RocksAuditLog auditLog;
@@ -54,7 +54,7 @@ public final class DataDirectoryBackup {
     for (int n = 1; Files.exists(target); n++) {
       target = backups.resolve(NAME.format(now) + "-" + n);
     }
-    long records = auditLog.backupTo(target);
+    long records = auditLog.copyStoreTo(target.resolve("audit"));
     List<String> files = new ArrayList<>();
     for (String name : COPIED) {
       copyFiles(dataDirectory.resolve(name), target.resolve(name), target, files);

@@ -634,7 +634,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     ApprovalHold waiting;
     try {
       String digest =
-          BodyDigest.sha256(current.body().map(ByteBufUtil::getBytes).orElse(new byte[0]));
+          current
+              .body()
+              .map(body -> BodyDigest.sha256(body.nioBuffer()))
+              .orElseGet(() -> BodyDigest.sha256(new byte[0]));
       waiting =
           approvals.hold(
               current.identity().orElseThrow(),
@@ -1102,14 +1105,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       heldHead = null;
       int upstreamCode = upstreamStatus;
       closeUpstream();
-      byte[] event = upstreamErrorEvent(bytes, upstreamCode);
-      if (recorder.recorded()) {
-        recorder.piece(event);
-      }
-      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
-      finishExchange(
-          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT),
-          "error:upstream answered " + upstreamCode);
+      endStreamWith(
+          upstreamErrorEvent(bytes, upstreamCode), "error:upstream answered " + upstreamCode);
       return;
     }
     if (usage != null) {
@@ -1409,13 +1406,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
                       idle
                           ? "The upstream stopped sending mid-stream (upstream.idle_timeout)."
                           : "The upstream connection failed mid-stream; the response is incomplete.");
-      byte[] event = error.toSseEvent(exchange.id());
-      if (recorder.recorded()) {
-        recorder.piece(event);
-      }
-      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
-      finishExchange(
-          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT),
+      endStreamWith(
+          error.toSseEvent(exchange.id()),
           cause instanceof MaskingFailure || cause instanceof AuditFailure
               ? "error:" + error.code().code() + ": " + cause.getMessage()
               : "error");
@@ -1525,13 +1517,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (heldStreamStarted) {
       // The 200 and the pings are out: the error is the stream's last event.
       state = State.RESPONDING;
-      byte[] event = error.toSseEvent(exchange.id());
-      if (recorder.recorded()) {
-        recorder.piece(event);
-      }
-      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
-      finishExchange(
-          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), "error:" + error.code().code());
+      endStreamWith(error.toSseEvent(exchange.id()), "error:" + error.code().code());
       return;
     }
     status = error.status();
@@ -1553,6 +1539,18 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     ChannelFuture written = ctx.writeAndFlush(response);
     finishExchange(written, "error:" + error.code().code());
+  }
+
+  /**
+   * Ends a stream whose 200 is out with its last event (an SSE {@code error}): recorded, written,
+   * and the chunked body closed cleanly, so the caller's connection stays usable.
+   */
+  private void endStreamWith(byte[] event, String outcome) {
+    if (recorder.recorded()) {
+      recorder.piece(event);
+    }
+    ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
+    finishExchange(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), outcome);
   }
 
   private void finishExchange(ChannelFuture written, String outcome) {
