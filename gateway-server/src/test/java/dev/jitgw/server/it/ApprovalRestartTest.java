@@ -1,6 +1,5 @@
 package dev.jitgw.server.it;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +10,6 @@ import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.cli.JitgwCommand;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -235,7 +233,7 @@ class ApprovalRestartTest {
       send(plain, HELD_BODY, token, false);
       send(streaming, HELD_BODY.replace("\"max_tokens\":16", "\"max_tokens\":17"), token, true);
       InputStream streamIn = streaming.getInputStream();
-      assertThat(readUntil(streamIn, "\r\n\r\n")).startsWith("HTTP/1.1 200");
+      assertThat(RawHttp.readUntil(streamIn, "\r\n\r\n")).startsWith("HTTP/1.1 200");
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> harness.gateway().approvals().waiting() == 2);
@@ -246,7 +244,7 @@ class ApprovalRestartTest {
       String answer = RawHttp.readOneResponse(plain.getInputStream());
       assertThat(RawHttp.status(answer)).isEqualTo(503);
       assertThat(answer).contains("\"error_code\":\"shutting_down\"");
-      String events = readUntil(streamIn, "\r\n0\r\n\r\n");
+      String events = RawHttp.readUntil(streamIn, "\r\n0\r\n\r\n");
       assertThat(events).contains("event: error").contains("\"error_code\":\"shutting_down\"");
 
       JsonNode approvals =
@@ -263,32 +261,7 @@ class ApprovalRestartTest {
 
   private static void send(Socket socket, String body, String token, boolean stream)
       throws IOException {
-    if (stream) {
-      body = body.replace("{\"model\"", "{\"stream\":true,\"model\"");
-    }
-    byte[] bytes = body.getBytes(UTF_8);
-    OutputStream out = socket.getOutputStream();
-    out.write(
-        ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                + token
-                + "\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
-                + "content-length: "
-                + bytes.length
-                + "\r\n\r\n")
-            .getBytes(UTF_8));
-    out.write(bytes);
-    out.flush();
-  }
-
-  private static String readUntil(InputStream in, String marker) throws IOException {
-    StringBuilder read = new StringBuilder();
-    while (read.indexOf(marker) < 0) {
-      int b = in.read();
-      if (b < 0) {
-        break;
-      }
-      read.append((char) b);
-    }
-    return read.toString();
+    RawHttp.sendMessages(
+        socket, stream ? body.replace("{\"model\"", "{\"stream\":true,\"model\"") : body, token);
   }
 }

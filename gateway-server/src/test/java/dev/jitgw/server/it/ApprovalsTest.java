@@ -1,6 +1,5 @@
 package dev.jitgw.server.it;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -21,7 +20,6 @@ import dev.jitgw.core.config.ApprovalsConfig;
 import dev.jitgw.policy.approval.Approval;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
@@ -421,14 +419,14 @@ class ApprovalsTest {
           "{\"model\":\"claude-test-1\",\"max_tokens\":16,\"stream\":true,"
               + "\"tools\":[{\"type\":\"bash_20250124\",\"name\":\"bash\"}],"
               + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-      send(socket, body, token("alice", "eng"));
+      RawHttp.sendMessages(socket, body, token("alice", "eng"));
       InputStream in = socket.getInputStream();
-      String head = readUntil(in, "event: ping");
+      String head = RawHttp.readUntil(in, "event: ping");
       assertThat(head).startsWith("HTTP/1.1 200").contains("text/event-stream");
       int before = harness.upstream().requests().size();
 
       decide(pending().id(), "deny", token("bob", "security"), "{\"reason\": \"no shell\"}");
-      String rest = readUntil(in, "\r\n0\r\n\r\n");
+      String rest = RawHttp.readUntil(in, "\r\n0\r\n\r\n");
       assertThat(rest).contains("event: error").contains("approval_denied").contains("no shell");
       assertThat(harness.upstream().requests()).hasSize(before);
     }
@@ -443,7 +441,7 @@ class ApprovalsTest {
           "{\"model\":\"claude-test-1\",\"max_tokens\":16,"
               + "\"tools\":[{\"type\":\"bash_20250124\",\"name\":\"bash\"}],"
               + "\"messages\":[{\"role\":\"user\",\"content\":\"bye\"}]}";
-      send(socket, body, token("alice", "eng"));
+      RawHttp.sendMessages(socket, body, token("alice", "eng"));
       exchangeId = pending().exchangeId();
     }
     await()
@@ -470,7 +468,7 @@ class ApprovalsTest {
         Socket socket = new Socket("127.0.0.1", harness.port());
         socket.setSoTimeout(30_000);
         sockets.add(socket);
-        send(
+        RawHttp.sendMessages(
             socket,
             "{\"model\":\"claude-test-many\",\"max_tokens\":16,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"request "
@@ -497,32 +495,5 @@ class ApprovalsTest {
         socket.close();
       }
     }
-  }
-
-  private static void send(Socket socket, String body, String token) throws IOException {
-    byte[] bytes = body.getBytes(UTF_8);
-    OutputStream out = socket.getOutputStream();
-    out.write(
-        ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                + token
-                + "\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
-                + "content-length: "
-                + bytes.length
-                + "\r\n\r\n")
-            .getBytes(UTF_8));
-    out.write(bytes);
-    out.flush();
-  }
-
-  private static String readUntil(InputStream in, String marker) throws IOException {
-    StringBuilder read = new StringBuilder();
-    while (read.indexOf(marker) < 0) {
-      int b = in.read();
-      if (b < 0) {
-        break;
-      }
-      read.append((char) b);
-    }
-    return read.toString();
   }
 }

@@ -2,7 +2,6 @@ package dev.jitgw.server.it;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.core.ObjectMappers;
@@ -15,7 +14,6 @@ import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jitgw.audit.replay.ExchangeTimeline;
-import dev.jitgw.audit.store.RocksAuditLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -24,7 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -130,18 +127,7 @@ class MaskingTest {
   }
 
   private List<JsonNode> recordsOf(String exchangeId) throws Exception {
-    RocksAuditLog log = harness.gateway().auditLog();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                log.exchange(exchangeId).stream()
-                    .anyMatch(r -> new String(r, UTF_8).contains("\"type\":\"response_end\"")));
-    List<JsonNode> records = new ArrayList<>();
-    for (byte[] record : log.exchange(exchangeId)) {
-      records.add(JSON.readTree(record));
-    }
-    return records;
+    return AuditRecords.ended(harness, exchangeId);
   }
 
   private static JsonNode only(List<JsonNode> records, String type) {

@@ -60,6 +60,35 @@ public final class RawHttp {
     return head + new String(body, StandardCharsets.UTF_8);
   }
 
+  /** Sends {@code POST /v1/messages} with a JSON {@code body} and a bearer token. */
+  public static void sendMessages(Socket socket, String body, String token) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    java.io.OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + token
+                + "\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
+                + "content-length: "
+                + bytes.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8));
+    out.write(bytes);
+    out.flush();
+  }
+
+  /** Reads (as ISO-8859-1) until {@code marker} has been read, or the stream ends. */
+  public static String readUntil(InputStream in, String marker) throws IOException {
+    StringBuilder read = new StringBuilder();
+    while (read.indexOf(marker) < 0) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      read.append((char) b);
+    }
+    return read.toString();
+  }
+
   /** Sends a streaming Messages request for {@code model} on an open socket. */
   public static void sendStreamingRequest(Socket socket, String model, String token)
       throws IOException {
