@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: one exchange's events come from its connection's event loop. Only {@link
  * #request} is awaited by the caller (nothing goes upstream before it is durable); later records
  * are appended in order without waiting, and a failure among them is reported by {@link #failed()}
- * so the data plane can end the response rather than send what the log lacks.
+ * so the data plane can end the response rather than send what the log lacks. They are appended
+ * together where they can be: the response head and the masking counts go with the next chunk
+ * record or the end, so an exchange costs the single audit writer two submissions, not five.
  */
 public final class ExchangeRecorder {
 
@@ -56,6 +58,10 @@ public final class ExchangeRecorder {
   private final long startNanos;
 
   private final List<Piece> batch = new ArrayList<>();
+
+  /** Records made but not yet appended; they go with the next chunk record or the end. */
+  private final List<AuditRecord> pending = new ArrayList<>();
+
   private int batchBytes;
   private long batchStartNanos;
   private byte[] carry = new byte[0];
@@ -207,7 +213,7 @@ public final class ExchangeRecorder {
     fields.put("status", status);
     ObjectNode headerFields = fields.putObject("headers");
     headers.forEach(headerFields::put);
-    appendLater(new AuditRecord(AuditRecord.RESPONSE_HEAD, exchangeId, fields));
+    pending.add(new AuditRecord(AuditRecord.RESPONSE_HEAD, exchangeId, fields));
   }
 
   /** Bytes written to the caller now (the recorder copies what it keeps). */
@@ -248,7 +254,7 @@ public final class ExchangeRecorder {
     ObjectNode fields = AuditRecord.fields();
     ObjectNode countFields = fields.putObject("counts");
     counts.forEach(countFields::put);
-    appendLater(new AuditRecord(AuditRecord.MASKING, exchangeId, fields));
+    pending.add(new AuditRecord(AuditRecord.MASKING, exchangeId, fields));
   }
 
   /**
@@ -256,7 +262,9 @@ public final class ExchangeRecorder {
    * hold ended ({@code event}, {@code approval_id}, {@code outcome}, ...).
    */
   public void approval(ObjectNode fields) {
-    appendLater(new AuditRecord(AuditRecord.APPROVAL, exchangeId, fields.deepCopy()));
+    // Now, not with the next chunk: a hold's steps are what an approver looks for while it waits.
+    pending.add(new AuditRecord(AuditRecord.APPROVAL, exchangeId, fields));
+    appendPending();
   }
 
   /**
@@ -280,7 +288,8 @@ public final class ExchangeRecorder {
       batch.add(new Piece(carryOffsetMillis, carry));
       carry = new byte[0];
     }
-    flushChunk();
+    // The last chunk goes with the end, in one submission.
+    makeChunk();
     ObjectNode fields = AuditRecord.fields();
     fields.put("outcome", outcome);
     if (status > 0) {
@@ -297,7 +306,8 @@ public final class ExchangeRecorder {
     if (error != null) {
       fields.put("error", error);
     }
-    appendLater(new AuditRecord(AuditRecord.RESPONSE_END, exchangeId, fields));
+    pending.add(new AuditRecord(AuditRecord.RESPONSE_END, exchangeId, fields));
+    appendPending();
   }
 
   /** The first failure of a record appended without waiting, or {@code null}. */
@@ -306,6 +316,12 @@ public final class ExchangeRecorder {
   }
 
   private void flushChunk() {
+    makeChunk();
+    appendPending();
+  }
+
+  /** Turns the batched pieces into a pending {@code response_chunk} record. */
+  private void makeChunk() {
     if (batch.isEmpty()) {
       return;
     }
@@ -340,22 +356,35 @@ public final class ExchangeRecorder {
     }
     batch.clear();
     batchBytes = 0;
-    appendLater(new AuditRecord(AuditRecord.RESPONSE_CHUNK, exchangeId, fields));
+    pending.add(new AuditRecord(AuditRecord.RESPONSE_CHUNK, exchangeId, fields));
   }
 
-  private void appendLater(AuditRecord record) {
-    if (requestFailure != null
-        || (failure != null && !record.type().equals(AuditRecord.RESPONSE_END))) {
-      // No orphans, and no gaps: after a failure only the end is still written.
+  /** Appends the pending records in one submission, without waiting. */
+  private void appendPending() {
+    if (pending.isEmpty()) {
       return;
     }
+    List<AuditRecord> records = List.copyOf(pending);
+    pending.clear();
+    if (requestFailure != null) {
+      // No orphans.
+      return;
+    }
+    if (failure != null) {
+      // No gaps: after a failure only the end is still written.
+      records = records.stream().filter(r -> r.type().equals(AuditRecord.RESPONSE_END)).toList();
+      if (records.isEmpty()) {
+        return;
+      }
+    }
+    List<AuditRecord> appended = records;
     auditLog
-        .append(record)
+        .append(appended)
         .whenComplete(
             (seq, error) -> {
               if (error != null && failure == null) {
                 failure = error;
-                log.warn("{}: cannot record {}: {}", exchangeId, record.type(), error.toString());
+                log.warn("{}: cannot record {}: {}", exchangeId, appended, error.toString());
               }
             });
   }

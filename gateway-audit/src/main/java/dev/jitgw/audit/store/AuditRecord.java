@@ -2,18 +2,23 @@ package dev.jitgw.audit.store;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * A record to append: its type, the exchange it belongs to (or {@code null} for log-level records),
  * and its type-specific fields in the order they are to be written. The writer adds {@code seq},
  * {@code prev} and {@code time} in front (docs/audit.md).
  *
- * <p>The payload is copied when the record is made; later changes to the caller's node do not reach
- * the log.
+ * <p>The fields are encoded when the record is made, on the caller's thread: later changes to the
+ * caller's node do not reach the log, and the single writer thread only puts {@code seq}, {@code
+ * prev} and {@code time} in front of bytes it does not have to build.
  */
-public record AuditRecord(String type, String exchangeId, ObjectNode payload) {
+public final class AuditRecord {
 
   public static final String REQUEST = "request";
   public static final String REQUEST_BODY = "request_body";
@@ -27,12 +32,24 @@ public record AuditRecord(String type, String exchangeId, ObjectNode payload) {
   /** A request refused before the policy saw it (rate-limited sampling; see docs/audit.md). */
   public static final String REFUSAL = "refusal";
 
-  private static final java.util.List<String> RESERVED =
-      java.util.List.of("seq", "prev", "time", "type", "exchange_id");
+  private static final List<String> RESERVED =
+      List.of("seq", "prev", "time", "type", "exchange_id");
 
-  public AuditRecord {
-    requireNonNull(type, "type");
-    payload = requireNonNull(payload, "payload").deepCopy();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final String type;
+  private final String exchangeId;
+  private final String subject;
+
+  /**
+   * {@code {"type":..,"exchange_id":..,<fields>}}: the record without the writer's three leading
+   * fields, as Jackson writes it.
+   */
+  private final byte[] tail;
+
+  public AuditRecord(String type, String exchangeId, ObjectNode payload) {
+    this.type = requireNonNull(type, "type");
+    requireNonNull(payload, "payload");
     for (String reserved : RESERVED) {
       if (payload.has(reserved)) {
         throw new IllegalArgumentException("the writer sets " + reserved + ", not the payload");
@@ -41,6 +58,21 @@ public record AuditRecord(String type, String exchangeId, ObjectNode payload) {
     if (exchangeId != null && !exchangeId.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
       throw new IllegalArgumentException("exchange id must be printable ASCII: " + exchangeId);
     }
+    this.exchangeId = exchangeId;
+    var sub = payload.path("identity").path("sub");
+    this.subject = REQUEST.equals(type) && sub.isTextual() ? sub.asText() : null;
+    ObjectNode head = JsonNodeFactory.instance.objectNode();
+    head.put("type", type);
+    if (exchangeId != null) {
+      head.put("exchange_id", exchangeId);
+    }
+    // The payload's own nodes, not copies: they are written out here and not kept.
+    head.setAll(payload);
+    try {
+      this.tail = MAPPER.writeValueAsBytes(head);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A fresh, empty payload to fill in. */
@@ -48,13 +80,23 @@ public record AuditRecord(String type, String exchangeId, ObjectNode payload) {
     return JsonNodeFactory.instance.objectNode();
   }
 
+  public String type() {
+    return type;
+  }
+
+  /** The exchange this record belongs to, or {@code null} for a log-level record. */
+  public String exchangeId() {
+    return exchangeId;
+  }
+
   /** The subject a {@code request} record is indexed under, or {@code null}. */
   String subject() {
-    if (!REQUEST.equals(type)) {
-      return null;
-    }
-    var sub = payload.path("identity").path("sub");
-    return sub.isTextual() ? sub.asText() : null;
+    return subject;
+  }
+
+  /** The encoded record from its {@code type} on, opening brace included (not to be modified). */
+  byte[] tail() {
+    return tail;
   }
 
   @Override

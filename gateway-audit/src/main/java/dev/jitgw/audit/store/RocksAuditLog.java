@@ -276,7 +276,7 @@ public final class RocksAuditLog implements AuditLog {
       int to = from;
       while (to < submissions.size() && (to == from || bytes < MAX_BATCH_BYTES)) {
         for (AuditRecord record : submissions.get(to).records) {
-          bytes += 256 + record.payload().size() * 64L;
+          bytes += 128 + record.tail().length;
         }
         to++;
       }
