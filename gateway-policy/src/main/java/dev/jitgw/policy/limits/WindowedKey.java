@@ -28,6 +28,19 @@ public record WindowedKey(CounterKey key, Instant windowStart) {
     return new WindowedKey(key, key.window().start(at));
   }
 
+  // Written out, as in CounterKey: the generated ones showed in the request path's profile.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WindowedKey other
+        && key.equals(other.key)
+        && windowStart.equals(other.windowStart);
+  }
+
+  @Override
+  public int hashCode() {
+    return key.hashCode() * 31 + windowStart.hashCode();
+  }
+
   /** When this window ends (exclusive): from then on its counter no longer limits anything. */
   public Instant windowEnd() {
     return key.window().end(windowStart);
