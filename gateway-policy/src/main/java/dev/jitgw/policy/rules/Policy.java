@@ -2,6 +2,8 @@ package dev.jitgw.policy.rules;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.jitgw.core.decision.Decision;
@@ -32,6 +34,19 @@ public final class Policy {
   private final List<FederationProfile> federation;
   private final MaskingPolicy masking;
 
+  /** Whether any rule has an identity guard; if not, {@link #passedOver} is never consulted. */
+  private final boolean guarded;
+
+  /**
+   * Per identity (by reference: the token verifier hands out one instance per cached token), the
+   * rules an identity guard rules out. Kept as long as the identity is and at most {@link
+   * #GUARD_CACHE_SIZE} of them; a policy reload starts afresh with the new policy.
+   */
+  private final Cache<Identity, boolean[]> passedOver =
+      Caffeine.newBuilder().weakKeys().maximumSize(GUARD_CACHE_SIZE).build();
+
+  private static final int GUARD_CACHE_SIZE = 10_000;
+
   Policy(
       String source,
       String version,
@@ -49,6 +64,7 @@ public final class Policy {
             .toList();
     this.federation = List.copyOf(federation);
     this.masking = requireNonNull(masking, "masking");
+    this.guarded = this.rules.stream().anyMatch(r -> !r.identityGuards().isEmpty());
   }
 
   /** Where the policy came from: a file path, or {@code built-in}. */
@@ -74,9 +90,24 @@ public final class Policy {
     return masking;
   }
 
-  /** One compiled rule. */
+  /**
+   * One compiled rule.
+   *
+   * @param identityGuards the conjuncts of {@code when} that read the identity alone ({@link
+   *     IdentityGuards}): when one is false for an identity, the rule never holds for it
+   */
   public record Rule(
-      String name, String when, int line, CelRuntime.Program condition, Decision outcome) {}
+      String name,
+      String when,
+      int line,
+      CelRuntime.Program condition,
+      List<CelRuntime.Program> identityGuards,
+      Decision outcome) {
+
+    public Rule {
+      identityGuards = List.copyOf(identityGuards);
+    }
+  }
 
   /** One access profile for the token endpoint. */
   public record FederationProfile(
@@ -101,9 +132,15 @@ public final class Policy {
 
   public Evaluation evaluate(Identity identity, RequestSummary request, Instant now) {
     CelVariables variables = CelVariables.of(identity, request, now);
+    boolean[] skip = guarded ? passedOver.get(identity, this::passedOverFor) : null;
     List<RuleTrace> trace = new ArrayList<>(rules.size());
     for (int i = 0; i < rules.size(); i++) {
       Rule rule = rules.get(i);
+      if (skip != null && skip[i]) {
+        // An identity guard is false, so the whole condition is: as evaluated, without the work.
+        trace.add(notMatched.get(i));
+        continue;
+      }
       Object result;
       try {
         result = rule.condition().eval(variables);
@@ -125,6 +162,29 @@ public final class Policy {
     }
     return new Evaluation(
         new Decision.Deny(Optional.empty(), "no policy rule matched this request"), trace, version);
+  }
+
+  /**
+   * Which rules cannot hold for {@code identity}: those with an identity guard that evaluates to
+   * {@code false}. A guard that errs or holds rules nothing out; the rule is evaluated whole.
+   */
+  private boolean[] passedOverFor(Identity identity) {
+    boolean[] skip = new boolean[rules.size()];
+    // The guards read no request and no clock; the variables only need the identity.
+    CelVariables variables = CelVariables.withoutRequest(identity, Instant.EPOCH);
+    for (int i = 0; i < rules.size(); i++) {
+      for (CelRuntime.Program guard : rules.get(i).identityGuards()) {
+        try {
+          if (Boolean.FALSE.equals(guard.eval(variables))) {
+            skip[i] = true;
+            break;
+          }
+        } catch (CelEvaluationException | RuntimeException e) {
+          // Not ruled out: the full condition decides, and reports the error if it has one.
+        }
+      }
+    }
+    return skip;
   }
 
   /** The profile named {@code id} if its condition holds for {@code identity}. */

@@ -166,10 +166,15 @@ public final class PolicyLoader {
       if (outcomes != 1) {
         throw new PolicyException(rule + ": expected exactly one of deny, approve or allow");
       }
-      CelRuntime.Program condition = compileCondition(rule, spec.when());
+      CelAbstractSyntaxTree ast = checkCondition(rule, spec.when());
       rules.add(
           new Policy.Rule(
-              spec.name(), spec.when(), line, condition, outcome(rule, spec, profiles)));
+              spec.name(),
+              spec.when(),
+              line,
+              program(rule, ast),
+              IdentityGuards.of(ast, RUNTIME),
+              outcome(rule, spec, profiles)));
     }
     List<Policy.FederationProfile> federation = new ArrayList<>();
     List<PolicyDocument.FederationSpec> fedSpecs =
@@ -197,14 +202,14 @@ public final class PolicyLoader {
               spec.id(),
               spec.when(),
               line,
-              compileCondition(where, spec.when()),
+              program(where, checkCondition(where, spec.when())),
               lifetime,
               spec.groups() == null ? List.of() : spec.groups()));
     }
     return new Policy(source, version(text), rules, federation, masking);
   }
 
-  private static CelRuntime.Program compileCondition(String where, String when) {
+  private static CelAbstractSyntaxTree checkCondition(String where, String when) {
     if (when == null || when.isBlank()) {
       throw new PolicyException(
           where + ": missing 'when' (a CEL expression; \"true\" matches all)");
@@ -214,9 +219,16 @@ public final class PolicyLoader {
       throw new PolicyException(where + ": CEL: " + result.getIssueString().strip());
     }
     try {
-      CelAbstractSyntaxTree ast = result.getAst();
+      return result.getAst();
+    } catch (CelValidationException e) {
+      throw new PolicyException(where + ": CEL: " + e.getMessage(), e);
+    }
+  }
+
+  private static CelRuntime.Program program(String where, CelAbstractSyntaxTree ast) {
+    try {
       return RUNTIME.createProgram(ast);
-    } catch (CelValidationException | CelEvaluationException e) {
+    } catch (CelEvaluationException e) {
       throw new PolicyException(where + ": CEL: " + e.getMessage(), e);
     }
   }
