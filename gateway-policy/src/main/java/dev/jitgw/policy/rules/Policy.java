@@ -43,7 +43,12 @@ public final class Policy {
    * #GUARD_CACHE_SIZE} of them; a policy reload starts afresh with the new policy.
    */
   private final Cache<Identity, boolean[]> passedOver =
-      Caffeine.newBuilder().weakKeys().maximumSize(GUARD_CACHE_SIZE).build();
+      Caffeine.newBuilder()
+          .weakKeys()
+          .maximumSize(GUARD_CACHE_SIZE)
+          // Upkeep on the caller's thread: a few reads' worth of work, cheaper than waking a pool.
+          .executor(Runnable::run)
+          .build();
 
   private static final int GUARD_CACHE_SIZE = 10_000;
 

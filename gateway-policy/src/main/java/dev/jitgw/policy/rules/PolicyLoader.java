@@ -66,8 +66,13 @@ public final class PolicyLoader {
   /** The same, plus each documented field as a variable of its own (see {@link CelVariables}). */
   private static final CelCompiler FIELD_COMPILER = fieldCompiler();
 
+  /**
+   * CEL's program planner rather than its legacy interpreter (which the standard builder still
+   * returns): each condition is planned into evaluation steps once, with identifiers, overloads and
+   * constants resolved ahead; a 50-rule decision took 25-40% less time (docs/benchmarks.md).
+   */
   private static final CelRuntime RUNTIME =
-      CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
+      CelRuntimeFactory.plannerRuntimeBuilder().setOptions(OPTIONS).build();
 
   private PolicyLoader() {}
 
