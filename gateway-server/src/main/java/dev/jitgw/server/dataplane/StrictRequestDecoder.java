@@ -67,17 +67,35 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     }
   }
 
+  /**
+   * Looks at the first bytes of each line and jumps from line end to line end with {@link
+   * ByteBuf#indexOf} (which compares eight bytes at a time): reading every head byte through {@link
+   * ByteBuf#getByte} took a fifth of the event loops' time under load (docs/benchmarks.md).
+   * Mid-line, the line is known not to be empty ({@link #atLineStart} only turns false on a byte
+   * other than CR).
+   */
   private void scan(ByteBuf buffer, int from, int to) {
-    for (int i = from; i < to; i++) {
-      byte b = buffer.getByte(i);
+    int i = from;
+    while (i < to) {
+      if (!atLineStart) {
+        int end = buffer.indexOf(i, to, (byte) '\n');
+        if (end < 0) {
+          return;
+        }
+        headLines++;
+        atLineStart = true;
+        lineEmpty = true;
+        i = end + 1;
+        continue;
+      }
+      byte b = buffer.getByte(i++);
       if (b == '\n') {
         if (!lineEmpty) {
           headLines++;
         }
-        atLineStart = true;
         lineEmpty = true;
       } else if (b != '\r') {
-        if (atLineStart && headLines > 0 && (b == ' ' || b == '\t')) {
+        if (headLines > 0 && (b == ' ' || b == '\t')) {
           folded = true;
         }
         atLineStart = false;

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Request smuggling and malformed framing, one row per input: the decoder and guard must turn each
@@ -290,6 +291,55 @@ class RequestFramingGuardTest {
       out.forEach(ReferenceCountUtil::release);
     }
     assertFalse(channel.finish());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n",
+        "GET /v1/models HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\r\tc\r\n\r\n",
+        "GET /v1/models HTTP/1.1\nHost: a\n\tX-B: c\n\n",
+        "GET /v1/models HTTP/1.1\r\nHost: a\r\n",
+      })
+  void foldsAreFoundWhereverTheHeadIsSplit(String head) {
+    // The last case is a well-formed head; the others fold a line. Split in two at every position
+    // and byte by byte, the decoder must decide as it does for the head in one piece.
+    boolean folded = !head.endsWith("Host: a\r\n");
+    String request = folded ? head : head + "\r\n";
+    for (int split = 0; split <= request.length(); split++) {
+      assertThat(decodes(request, split, request.length()))
+          .as("split at %d of %s", split, request)
+          .isEqualTo(!folded);
+    }
+    assertThat(decodes(request, 1, 1)).as("byte by byte").isEqualTo(!folded);
+  }
+
+  /**
+   * Whether the request passes when written in pieces: the first {@code first} bytes, then {@code
+   * size}.
+   */
+  private static boolean decodes(String request, int first, int size) {
+    EmbeddedChannel channel = newChannel();
+    byte[] bytes = request.getBytes(StandardCharsets.ISO_8859_1);
+    List<Object> out = new ArrayList<>();
+    try {
+      int from = 0;
+      for (int to = Math.min(first, bytes.length);
+          from < bytes.length;
+          to = Math.min(bytes.length, to + size)) {
+        if (to > from) {
+          channel.writeInbound(Unpooled.copiedBuffer(bytes, from, to - from));
+          from = to;
+        }
+        out.addAll(drain(channel));
+      }
+      boolean rejected = out.stream().anyMatch(Rejection.class::isInstance);
+      boolean passed = out.stream().anyMatch(HttpRequest.class::isInstance);
+      return passed && !rejected;
+    } finally {
+      out.forEach(ReferenceCountUtil::release);
+      channel.finishAndReleaseAll();
+    }
   }
 
   private static EmbeddedChannel newChannel() {
