@@ -4,6 +4,8 @@
 #
 #   bench/side-by-side.sh                       # the full measurement (about 7 minutes)
 #   DURATION=3s WARMUP=3s STREAMS=500 HOLD=5 TTFB_REQUESTS=50 bench/side-by-side.sh   # smoke
+#   PHASES=load TARGETS=jitgw LOADS=json CONNECTIONS=32 TOP=1 bench/side-by-side.sh   # one case,
+#       with jitgw's per-thread CPU (top -H) in $OUT/top.log; WARMUP=0 skips the warm-up
 #
 # What runs:
 #   - nginx as the "Claude API" (1 worker): POST /v1/messages answers a 552-byte Messages JSON
@@ -44,6 +46,9 @@ PING="${PING:-5}"
 PROFILE="${PROFILE:-0}"
 PROFILE_DURATION="${PROFILE_DURATION:-30s}"
 PHASES="${PHASES:-load ttfb streams}"  # a subset runs only those phases
+TARGETS="${TARGETS:-direct nginx jitgw}"  # a subset measures only those targets
+LOADS="${LOADS:-json sse}"  # a subset runs only those loads
+TOP="${TOP:-0}"  # 1: per-thread CPU of jitgw (top -H) during each of its load runs, in $OUT/top.log
 OUT="${OUT:-$root/target/side-by-side}"
 jar="${JITGW_JAR:-$root/gateway-server/target/jitgw.jar}"
 
@@ -102,6 +107,9 @@ rm -f "$work/fsync-probe"
 command_line="$(for v in DURATION WARMUP STREAMS HOLD TTFB_REQUESTS PROFILE; do
   printf '%s=%s ' "$v" "${!v}"; done)"
 [[ "$PHASES" != "load ttfb streams" ]] && command_line+="PHASES='$PHASES' "
+[[ "$TARGETS" != "direct nginx jitgw" ]] && command_line+="TARGETS='$TARGETS' "
+[[ "$LOADS" != "json sse" ]] && command_line+="LOADS='$LOADS' "
+[[ "$CONNECTIONS" != "32 256" ]] && command_line+="CONNECTIONS='$CONNECTIONS' "
 [[ -n "${JAVA_OPTS:-}" ]] && command_line+="JAVA_OPTS='$JAVA_OPTS' "
 command_line+="bench/side-by-side.sh"
 record kind=meta "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" "command=$command_line" \
@@ -202,8 +210,15 @@ stop_gateway() {
 }
 start_gateway "http://127.0.0.1:$upstream_port" "$work/data"
 
-targets=("direct http://127.0.0.1:$upstream_port" "nginx http://127.0.0.1:$nginx_port"
-  "jitgw http://127.0.0.1:$gateway_port")
+targets=()
+for name in $TARGETS; do
+  case "$name" in
+    direct) targets+=("direct http://127.0.0.1:$upstream_port") ;;
+    nginx) targets+=("nginx http://127.0.0.1:$nginx_port") ;;
+    jitgw) targets+=("jitgw http://127.0.0.1:$gateway_port") ;;
+    *) echo "side-by-side: unknown target $name (expected: direct nginx jitgw)" >&2; exit 1 ;;
+  esac
+done
 
 # Check every target answers both loads before measuring anything.
 for target in "${targets[@]}"; do
@@ -240,17 +255,26 @@ has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
 if has_phase load; then
 # Warm up: C2 needs tens of thousands of exchanges; nginx needs nothing but gets a few seconds.
 echo "warm-up: $WARMUP JSON and $WARMUP SSE through jitgw" >&2
-run_wrk json jitgw "http://127.0.0.1:$gateway_port" 256 "$WARMUP" >/dev/null
-run_wrk sse jitgw "http://127.0.0.1:$gateway_port" 32 "$WARMUP" >/dev/null
-run_wrk json nginx "http://127.0.0.1:$nginx_port" 32 3s >/dev/null
+if [[ "$WARMUP" != 0 ]]; then
+  run_wrk json jitgw "http://127.0.0.1:$gateway_port" 256 "$WARMUP" >/dev/null
+  run_wrk sse jitgw "http://127.0.0.1:$gateway_port" 32 "$WARMUP" >/dev/null
+  run_wrk json nginx "http://127.0.0.1:$nginx_port" 32 3s >/dev/null
+fi
 
-for load in json sse; do
+for load in $LOADS; do
   for c in $CONNECTIONS; do
     for target in "${targets[@]}"; do
       set -- $target
       sleep 2
       scrape "$work/metrics-before"
+      top_pid=""
+      if [[ "$TOP" == 1 && "$1" == jitgw ]]; then
+        { echo "== $load $1 c$c"; top -H -b -d 5 -n 3 -p "$gateway_pid" | grep -A12 '^ *PID'; } \
+          >> "$OUT/top.log" &
+        top_pid=$!
+      fi
       line="$(run_wrk "$load" "$1" "$2" "$c" "$DURATION")"
+      [[ -n "$top_pid" ]] && wait "$top_pid"
       scrape "$work/metrics-after"
       gw='{}'
       [[ "$1" == jitgw ]] && gw="$(python3 "$helper" metrics-delta "$work/metrics-before" "$work/metrics-after")"
