@@ -1677,11 +1677,14 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
         ended.summary().map(s -> s.model()).orElse(null),
         outcome.startsWith("error:") ? "error" : outcome);
     used.ifPresent(
-        u ->
-            metrics.tokens(
-                ended.identity().map(i -> i.groups()).orElse(List.of()),
-                u.inputTokens() + u.cacheCreationInputTokens() + u.cacheReadInputTokens(),
-                u.outputTokens()));
+        u -> {
+          List<String> groups = ended.identity().map(i -> i.groups()).orElse(List.of());
+          metrics.tokens(
+              groups,
+              u.inputTokens() + u.cacheCreationInputTokens() + u.cacheReadInputTokens(),
+              u.outputTokens());
+          metrics.cost(groups, ended.summary().map(s -> s.model()).orElse(null), u);
+        });
   }
 
   private static Map<String, Long> usageFields(Usage usage) {

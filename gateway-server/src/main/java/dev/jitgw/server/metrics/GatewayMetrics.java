@@ -2,6 +2,8 @@ package dev.jitgw.server.metrics;
 
 import dev.jitgw.audit.store.RocksAuditLog;
 import dev.jitgw.core.exchange.PriceTable;
+import dev.jitgw.policy.limits.CostMeter;
+import dev.jitgw.policy.limits.Usage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -27,6 +29,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<PriceTable.Price> families;
+  private final CostMeter costs;
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final Timer upstreamHead;
   private final Timer gatewayAdded;
@@ -34,6 +37,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
   public GatewayMetrics(PriceTable prices) {
     this.families = prices.prices();
+    this.costs = new CostMeter(prices);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -129,6 +133,22 @@ public final class GatewayMetrics implements AutoCloseable {
           .tag("group", group)
           .register(registry)
           .increment(output);
+    }
+  }
+
+  /**
+   * What the upstream's reported usage costs at the configured list prices, by identity group
+   * ({@code jitgw_cost_usd_total}): the spend the {@code cost_per_day_usd} budgets count, so a
+   * dashboard shows each team's use of its budget over the day.
+   */
+  public void cost(List<String> groups, String model, Usage usage) {
+    double usd = costs.actualMicros(model == null ? "" : model, usage) / 1_000_000.0;
+    for (String group : groups.isEmpty() ? List.of("none") : groups) {
+      Counter.builder("jitgw.cost.usd")
+          .description("Spend at list prices of the usage the upstream reported, by identity group")
+          .tag("group", group)
+          .register(registry)
+          .increment(usd);
     }
   }
 

@@ -36,9 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
  * docker-compose.yml, the Keycloak realm it imports, the gateway settings it mounts, the Prometheus
  * config, the Dockerfile and the Kubernetes manifests agree with each other.
  *
- * <p>{@code docker compose config} cannot run on the build machines (no compose plugin, no daemon),
- * so the files are read as YAML here, compose's {@code ${VAR:-default}} interpolation is done with
- * the defaults, and mounted paths are mapped back to the repository's files.
+ * <p>The files are read as YAML here, compose's {@code ${VAR:-default}} interpolation is done with
+ * the defaults, and mounted paths are mapped back to the repository's files. Compose itself
+ * validates the file too, in {@link #composeValidatesTheFile}: Debian's {@code docker-compose}
+ * (installed by {@code .ci/run}; it needs no daemon for {@code config}), or the {@code docker
+ * compose} plugin where there is one.
  */
 class DeploymentFilesTest {
   private static final Path ROOT = Path.of("..");
@@ -240,6 +242,39 @@ class DeploymentFilesTest {
     assertThat(lifespan).isPositive();
     assertThat(Duration.ofSeconds(lifespan))
         .isLessThanOrEqualTo(composeIssuer().maxTokenLifetime());
+  }
+
+  /** The compose command on this machine: the v1 tool or the v2 plugin, or none. */
+  private static Optional<List<String>> composeCommand() {
+    for (List<String> command :
+        List.of(List.of("docker-compose", "version"), List.of("docker", "compose", "version"))) {
+      try {
+        Process probe = new ProcessBuilder(command).redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        if (probe.waitFor() == 0) {
+          return Optional.of(command.subList(0, command.size() - 1));
+        }
+      } catch (java.io.IOException e) {
+        // not installed
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Test
+  void composeValidatesTheFile() throws Exception {
+    Optional<List<String>> compose = composeCommand();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        compose.isPresent(), "neither docker-compose nor the docker compose plugin is installed");
+    List<String> command = new ArrayList<>(compose.get());
+    command.addAll(List.of("-f", "docker-compose.yml", "config", "-q"));
+    Process process =
+        new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as("%s said: %s", command, output).isZero();
   }
 
   @Test

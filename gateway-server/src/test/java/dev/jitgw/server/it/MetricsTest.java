@@ -1,6 +1,7 @@
 package dev.jitgw.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.anthropic.models.messages.MessageCreateParams;
 import java.net.URI;
@@ -48,11 +49,36 @@ class MetricsTest {
         .containsPattern("jitgw_audit_request_record_seconds_count 1")
         .containsPattern("jitgw_audit_healthy 1\\.0")
         .containsPattern("jitgw_audit_tree_size [1-9]")
+        .containsPattern("jitgw_cost_usd_total\\{group=\"[^\"]+\"} ")
         .contains("jvm_memory_used_bytes")
         .contains(
             "jitgw_jwks_refreshes_total{issuer=\""
                 + harness.identityProvider().issuer()
                 + "\",outcome=\"success\"} 1.0");
+  }
+
+  @Test
+  void spendIsCountedPerGroupAtListPrices() throws Exception {
+    harness
+        .sdk()
+        .messages()
+        .create(
+            MessageCreateParams.builder()
+                .model("claude-sonnet-4-5")
+                .maxTokens(16)
+                .addUserMessage("hi")
+                .build());
+
+    // The fake upstream reports 12 input and 6 output tokens.
+    dev.jitgw.core.exchange.PriceTable.Price sonnet =
+        dev.jitgw.core.exchange.PriceTable.defaults().priceOf("claude-sonnet-4-5");
+    double expected = (12 * sonnet.inputPerMillion() + 6 * sonnet.outputPerMillion()) / 1e6;
+    java.util.regex.Matcher cost =
+        java.util.regex.Pattern.compile("jitgw_cost_usd_total\\{group=\"([^\"]+)\"} (\\S+)")
+            .matcher(scrape());
+    assertThat(cost.find()).isTrue();
+    assertThat(Double.parseDouble(cost.group(2))).isCloseTo(expected, within(1e-6));
+    assertThat(expected).isPositive();
   }
 
   @Test
