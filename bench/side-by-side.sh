@@ -2,7 +2,7 @@
 # Side-by-side benchmark (issue 9): jitgw with its whole pipeline against nginx as a plain reverse
 # proxy, on this machine, in one run. Run by hand, not by CI:
 #
-#   bench/side-by-side.sh                       # the full measurement (about 7 minutes)
+#   bench/side-by-side.sh                       # the full measurement (about 9 minutes)
 #   DURATION=3s WARMUP=3s STREAMS=500 HOLD=5 TTFB_REQUESTS=50 bench/side-by-side.sh   # smoke
 #   PHASES=load TARGETS=jitgw LOADS=json CONNECTIONS=32 TOP=1 bench/side-by-side.sh   # one case,
 #       with jitgw's per-thread CPU (top -H) in $OUT/top.log; WARMUP=0 skips the warm-up
@@ -36,7 +36,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${DURATION:-20s}"
-WARMUP="${WARMUP:-20s}"
+WARMUP="${WARMUP:-60s}"  # per load; C2 was still compiling 45 s into a 20 s + 20 s warm-up
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-32 256}"
 TTFB_REQUESTS="${TTFB_REQUESTS:-500}"

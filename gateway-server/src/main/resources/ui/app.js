@@ -1,5 +1,6 @@
 import { clear, h } from './dom.js';
 import * as session from './session.js';
+import * as oidc from './oidc.js';
 import { approvalsPage, approvalPage } from './approvals.js';
 import { exchangesPage, exchangePage } from './exchanges.js';
 import { auditPage } from './audit.js';
@@ -54,6 +55,20 @@ function showLogin(message = '') {
   clear(view).append(form);
   const error = document.getElementById('login-error');
   error.textContent = message;
+  const providerList = document.getElementById('login-providers');
+  oidc.providers().then((providers) => {
+    for (const provider of providers) {
+      const button = h('button', { type: 'button', class: 'sign-in' }, `Sign in with ${provider.issuer}`);
+      button.addEventListener('click', () => {
+        error.textContent = '';
+        oidc.begin(provider).catch((e) => {
+          error.textContent = e.message;
+        });
+      });
+      providerList.append(button);
+    }
+    providerList.hidden = providers.length === 0;
+  });
   document.getElementById('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
     try {
@@ -97,4 +112,11 @@ window.addEventListener('jitgw:unauthorized', (event) => {
   showLogin(`The gateway refused the token: ${event.detail}`);
 });
 
-render();
+// Back from an issuer's sign-in page: exchange the code first, then show the page asked for.
+oidc.complete().then(
+  () => render(),
+  (e) => {
+    session.logout();
+    showLogin(e.message);
+  },
+);

@@ -22,6 +22,8 @@ import java.util.Set;
  * @param clockSkew tolerance for {@code exp}, {@code nbf} and {@code iat}
  * @param allowedTypes accepted JOSE {@code typ} header values; empty accepts any
  * @param oneTimeTokens whether each {@code jti} may be used once only
+ * @param uiClientId a public OIDC client of this issuer through which the admin UI signs users in
+ *     (authorization code with PKCE); {@code null} offers no sign-in button for the issuer
  */
 public record IssuerConfig(
     String issuer,
@@ -33,7 +35,8 @@ public record IssuerConfig(
     Duration maxTokenLifetime,
     Duration clockSkew,
     List<String> allowedTypes,
-    Boolean oneTimeTokens) {
+    Boolean oneTimeTokens,
+    String uiClientId) {
 
   /** The asymmetric JWS algorithms (contract section 3). */
   public static final List<String> ASYMMETRIC =
@@ -74,6 +77,11 @@ public record IssuerConfig(
     }
     allowedTypes = allowedTypes == null ? List.of() : List.copyOf(allowedTypes);
     oneTimeTokens = oneTimeTokens != null && oneTimeTokens;
+    uiClientId = uiClientId == null || uiClientId.isBlank() ? null : uiClientId.trim();
+    if (uiClientId != null && !uiClientId.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+      throw new IllegalArgumentException(
+          "ui_client_id: '" + uiClientId + "' (expected a client id of printable ASCII)");
+    }
     if (jwksUri != null
         && !("https".equalsIgnoreCase(jwksUri.getScheme())
             || "http".equalsIgnoreCase(jwksUri.getScheme()))) {
@@ -83,7 +91,7 @@ public record IssuerConfig(
   }
 
   public static IssuerConfig of(String issuer) {
-    return new IssuerConfig(issuer, null, null, null, null, null, null, null, null, null);
+    return new IssuerConfig(issuer, null, null, null, null, null, null, null, null, null, null);
   }
 
   public IssuerConfig withJwksUri(URI jwksUri) {
@@ -97,7 +105,8 @@ public record IssuerConfig(
         maxTokenLifetime,
         clockSkew,
         allowedTypes,
-        oneTimeTokens);
+        oneTimeTokens,
+        uiClientId);
   }
 
   public IssuerConfig withAudience(String audience) {
@@ -111,7 +120,8 @@ public record IssuerConfig(
         maxTokenLifetime,
         clockSkew,
         allowedTypes,
-        oneTimeTokens);
+        oneTimeTokens,
+        uiClientId);
   }
 
   public IssuerConfig withClaims(String groupsClaim, String purposeClaim) {
@@ -125,7 +135,8 @@ public record IssuerConfig(
         maxTokenLifetime,
         clockSkew,
         allowedTypes,
-        oneTimeTokens);
+        oneTimeTokens,
+        uiClientId);
   }
 
   public IssuerConfig withTokenRules(
@@ -140,6 +151,22 @@ public record IssuerConfig(
         maxTokenLifetime,
         clockSkew,
         allowedTypes,
-        oneTimeTokens);
+        oneTimeTokens,
+        uiClientId);
+  }
+
+  public IssuerConfig withUiClientId(String uiClientId) {
+    return new IssuerConfig(
+        issuer,
+        audience,
+        jwksUri,
+        algorithms,
+        groupsClaim,
+        purposeClaim,
+        maxTokenLifetime,
+        clockSkew,
+        allowedTypes,
+        oneTimeTokens,
+        uiClientId);
   }
 }

@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -53,7 +54,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final GatewayMetrics metrics;
   private final ApprovalRoutes approvals;
   private final DataDirectoryBackup backup;
-  private final UiRoutes ui = new UiRoutes();
+  private final UiRoutes ui;
   private final PolicyRoutes policyRoutes;
 
   AdminHandler(Readiness readiness) {
@@ -76,6 +77,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.policy = policy;
     this.blocking = blocking;
     this.audit = auditLog == null ? null : new AuditRoutes(auditLog);
+    this.ui = new UiRoutes(policy == null ? List.of() : policy.config().identity().issuers());
     this.metrics = metrics;
     this.backup = backup;
     this.approvals =

@@ -2,6 +2,10 @@ package dev.jitgw.server.admin;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jitgw.core.config.IssuerConfig;
 import dev.jitgw.core.error.ErrorCode;
 import dev.jitgw.core.error.GatewayError;
 import dev.jitgw.server.http.ErrorResponses;
@@ -18,6 +22,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -50,28 +55,46 @@ final class UiRoutes {
           "replay.js",
           "audit.js",
           "policy.js",
+          "oidc.js",
           "favicon.svg");
 
+  /** The sign-in options ({@link #LOGIN_PATH}): issuers that name a client for the UI. */
+  static final String LOGIN_PATH = "login.json";
+
   /**
-   * Scripts and styles only from this origin, none inline; API calls only to this origin; no
-   * framing (CSP {@code frame-ancestors} and, for older browsers, {@code X-Frame-Options}).
+   * Scripts and styles only from this origin, none inline; API calls only to this origin (and, for
+   * signing in, to the origins of the issuers that offer it: see {@link #contentSecurityPolicy});
+   * no framing (CSP {@code frame-ancestors} and, for older browsers, {@code X-Frame-Options}).
    */
-  static final String CONTENT_SECURITY_POLICY =
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-          + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  static final String CONTENT_SECURITY_POLICY = contentSecurityPolicy(List.of());
 
   /** An app route: segments of letters, digits, {@code _} and {@code -}, no dots. */
   private static final Pattern APP_ROUTE = Pattern.compile("(/[A-Za-z0-9_-]+)*/?");
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private record Asset(byte[] bytes, String contentType, String etag) {}
 
   private final Map<String, Asset> assets;
+  private final String contentSecurityPolicy;
 
   UiRoutes() {
-    this(UiRoutes.class.getClassLoader());
+    this(List.of());
+  }
+
+  /**
+   * @param issuers the trusted issuers; those with a {@code ui_client_id} are offered for signing
+   *     in
+   */
+  UiRoutes(List<IssuerConfig> issuers) {
+    this(UiRoutes.class.getClassLoader(), issuers);
   }
 
   UiRoutes(ClassLoader loader) {
+    this(loader, List.of());
+  }
+
+  private UiRoutes(ClassLoader loader, List<IssuerConfig> issuers) {
     Map<String, Asset> loaded = new LinkedHashMap<>();
     for (String name : ASSETS) {
       try (InputStream in = loader.getResourceAsStream("ui/" + name)) {
@@ -84,7 +107,41 @@ final class UiRoutes {
         throw new UncheckedIOException("cannot read ui/" + name, e);
       }
     }
+    List<IssuerConfig> signIn = issuers.stream().filter(i -> i.uiClientId() != null).toList();
+    ObjectNode options = JSON.createObjectNode();
+    ArrayNode providers = options.putArray("providers");
+    for (IssuerConfig issuer : signIn) {
+      providers.addObject().put("issuer", issuer.issuer()).put("client_id", issuer.uiClientId());
+    }
+    try {
+      byte[] login = JSON.writeValueAsBytes(options);
+      loaded.put(LOGIN_PATH, new Asset(login, "application/json", etag(login)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     this.assets = Map.copyOf(loaded);
+    this.contentSecurityPolicy =
+        contentSecurityPolicy(signIn.stream().map(i -> origin(i.issuer())).distinct().toList());
+  }
+
+  /**
+   * The UI's CSP; {@code signInOrigins} are where the browser fetches an issuer's discovery
+   * document and exchanges a sign-in's code for a token (docs/ui.md).
+   */
+  static String contentSecurityPolicy(List<String> signInOrigins) {
+    StringBuilder connect = new StringBuilder("'self'");
+    signInOrigins.forEach(origin -> connect.append(' ').append(origin));
+    return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+        + " connect-src "
+        + connect
+        + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  }
+
+  /** {@code scheme://host[:port]} of an issuer URL (validated as a URL when the config loaded). */
+  private static String origin(String issuer) {
+    URI uri = URI.create(issuer);
+    String origin = uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getHost();
+    return uri.getPort() < 0 ? origin : origin + ":" + uri.getPort();
   }
 
   /** Whether {@code path} is the UI's. */
@@ -123,7 +180,7 @@ final class UiRoutes {
     return serve(request, asset);
   }
 
-  private static FullHttpResponse serve(FullHttpRequest request, Asset asset) {
+  private FullHttpResponse serve(FullHttpRequest request, Asset asset) {
     boolean notModified = asset.etag().equals(request.headers().get(HttpHeaderNames.IF_NONE_MATCH));
     boolean head = request.method().equals(HttpMethod.HEAD);
     FullHttpResponse response =
@@ -138,7 +195,7 @@ final class UiRoutes {
     // The file names carry no content hash, so a browser asks again each time (a 304 when
     // unchanged): an upgraded gateway never runs with yesterday's scripts.
     headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-    headers.set(HttpHeaderNames.CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    headers.set(HttpHeaderNames.CONTENT_SECURITY_POLICY, contentSecurityPolicy);
     headers.set("x-content-type-options", "nosniff");
     headers.set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY");
     headers.set("referrer-policy", "no-referrer");
@@ -153,6 +210,7 @@ final class UiRoutes {
       case "js" -> "text/javascript; charset=utf-8";
       case "svg" -> "image/svg+xml";
       case "png" -> "image/png";
+      case "json" -> "application/json";
       default -> throw new IllegalStateException("ui/" + name + ": no content type for it");
     };
   }

@@ -3,6 +3,8 @@ package dev.jitgw.server.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.jitgw.core.config.IssuerConfig;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -85,6 +87,38 @@ class UiRoutesTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrderElementsOf(UiRoutes.ASSETS);
     }
+  }
+
+  @Test
+  void withoutSignInIssuersTheLoginOptionsAreEmptyAndTheCspOnlyThisOrigin() {
+    FullHttpResponse response = get("/ui/login.json");
+    assertThat(response.status().code()).isEqualTo(200);
+    assertThat(response.headers().get("content-type")).isEqualTo("application/json");
+    assertThat(response.headers().get("content-security-policy")).contains("connect-src 'self';");
+    assertThat(body(response)).isEqualTo("{\"providers\":[]}");
+  }
+
+  @Test
+  void issuersWithAUiClientAreOfferedAndOnlyTheirOriginsMayBeFetched() {
+    UiRoutes ui =
+        new UiRoutes(
+            List.of(
+                IssuerConfig.of("https://idp.example/realms/jitgw").withUiClientId("jitgw-ui"),
+                IssuerConfig.of("https://token.actions.githubusercontent.com"),
+                IssuerConfig.of("http://localhost:8180/realms/other").withUiClientId("ui")));
+    FullHttpResponse response =
+        ui.answer(
+            UnpooledByteBufAllocator.DEFAULT,
+            new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ui/login.json"),
+            "/ui/login.json");
+    assertThat(response.headers().get("content-security-policy"))
+        .contains("connect-src 'self' https://idp.example http://localhost:8180;")
+        .doesNotContain("githubusercontent");
+    assertThat(body(response))
+        .isEqualTo(
+            "{\"providers\":["
+                + "{\"issuer\":\"https://idp.example/realms/jitgw\",\"client_id\":\"jitgw-ui\"},"
+                + "{\"issuer\":\"http://localhost:8180/realms/other\",\"client_id\":\"ui\"}]}");
   }
 
   @Test

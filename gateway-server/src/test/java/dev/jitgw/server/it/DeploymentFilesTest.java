@@ -194,6 +194,32 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void theUisSignInClientIsAPublicPkceClientThatRedirectsToThePublishedAdminUi() throws Exception {
+    String clientId = composeIssuer().uiClientId();
+    assertThat(clientId).as("ui_client_id in config/compose/gateway.yaml").isNotBlank();
+    JsonNode client = null;
+    for (JsonNode c : realm().path("clients")) {
+      if (c.path("clientId").asText().equals(clientId)) {
+        client = c;
+      }
+    }
+    assertThat(client).as("client %s in the realm", clientId).isNotNull();
+    assertThat(client.path("publicClient").asBoolean()).isTrue();
+    assertThat(client.path("standardFlowEnabled").asBoolean()).isTrue();
+    assertThat(client.path("implicitFlowEnabled").asBoolean()).isFalse();
+    assertThat(client.path("attributes").path("pkce.code.challenge.method").asText())
+        .isEqualTo("S256");
+    List<String> redirects = new ArrayList<>();
+    client.path("redirectUris").forEach(uri -> redirects.add(uri.asText()));
+    int adminPort = composeGatewayConfig().adminListen().port();
+    assertThat(publishedPort(service("gateway"), adminPort)).isEqualTo(adminPort);
+    assertThat(redirects)
+        .contains(
+            "http://localhost:" + adminPort + "/ui/*", "http://127.0.0.1:" + adminPort + "/ui/*");
+    assertThat(client.path("webOrigins").toString()).contains("\"+\"");
+  }
+
+  @Test
   void theGroupsExistWithUsersAndServiceClientsAndTheAdminGroupIsJitgwAdminGroups()
       throws Exception {
     JsonNode realm = realm();

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.jitgw.core.config.ConfigLoader;
 import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.config.HostPort;
 import dev.jitgw.core.config.IdentityConfig;
 import dev.jitgw.core.config.IssuerConfig;
 import java.io.IOException;
@@ -27,6 +28,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The realm docker-compose.yml imports, served by a real Keycloak, issues tokens the gateway
@@ -40,9 +47,21 @@ class KeycloakIdentityTest {
   private static final Path REALM_FILE = ROOT.resolve("config/keycloak/jitgw-realm.json");
   private static final JsonNode REALM = readRealm();
 
+  /**
+   * The admin listener's port, chosen before Keycloak starts: the realm's UI client lets the
+   * browser back only to its registered redirect URIs, which name the compose port (9090).
+   */
+  private static final int ADMIN_PORT = freePort();
+
   @RegisterExtension
   @Order(1)
-  static final KeycloakProcess keycloak = new KeycloakProcess(REALM_FILE);
+  static final KeycloakProcess keycloak =
+      new KeycloakProcess(
+          REALM_FILE,
+          realm ->
+              realm.replace(
+                  "\"http://127.0.0.1:9090/ui/*\"",
+                  "\"http://127.0.0.1:" + ADMIN_PORT + "/ui/*\""));
 
   @RegisterExtension
   @Order(2)
@@ -71,10 +90,20 @@ class KeycloakIdentityTest {
             composeIssuer.maxTokenLifetime(),
             composeIssuer.clockSkew(),
             composeIssuer.allowedTypes(),
-            composeIssuer.oneTimeTokens());
-    return base.withIdentity(IdentityConfig.defaults().withIssuers(List.of(issuer)))
+            composeIssuer.oneTimeTokens(),
+            composeIssuer.uiClientId());
+    return base.withListen(base.listen(), new HostPort("127.0.0.1", ADMIN_PORT))
+        .withIdentity(IdentityConfig.defaults().withIssuers(List.of(issuer)))
         .withAdmin(compose.admin())
         .withPolicyFile(ROOT.resolve("config/compose/policy.yaml"));
+  }
+
+  private static int freePort() {
+    try {
+      return KeycloakProcess.freePort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static JsonNode readRealm() {
@@ -85,18 +114,23 @@ class KeycloakIdentityTest {
     }
   }
 
-  /** A user of the realm file in {@code group}, with the password the file gives it. */
-  private static String userToken(String group) {
+  /** A user of the realm file in {@code group}: its name and the password the file gives it. */
+  private static Map.Entry<String, String> user(String group) {
     for (JsonNode user : REALM.path("users")) {
       if (!user.hasNonNull("serviceAccountClientId")
           && user.path("groups").toString().contains("\"/" + group + "\"")) {
-        return keycloak.password(
-            "jitgw-cli",
+        return Map.entry(
             user.path("username").asText(),
             user.path("credentials").path(0).path("value").asText());
       }
     }
     throw new AssertionError("no user in group " + group + " in " + REALM_FILE);
+  }
+
+  /** A password-grant token of a user of the realm file in {@code group}. */
+  private static String userToken(String group) {
+    Map.Entry<String, String> user = user(group);
+    return keycloak.password("jitgw-cli", user.getKey(), user.getValue());
   }
 
   /** The service client of the realm file whose service account is in {@code group}. */
@@ -218,5 +252,50 @@ class KeycloakIdentityTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
     assertThat(errorCode(response)).isEqualTo("invalid_token");
     assertThat(harness.upstream().requests()).hasSize(before);
+  }
+
+  @Test
+  void anAdminSignsInToTheUiThroughKeycloakWithPkce() {
+    WebDriver browser = HeadlessChromium.start();
+    try {
+      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+      browser.get(harness.adminUrl() + "/ui/approvals");
+      WebElement signIn =
+          wait.until(
+              ExpectedConditions.visibilityOfElementLocated(
+                  By.cssSelector("#login-providers button")));
+      assertThat(signIn.getText()).contains(keycloak.issuer());
+      signIn.click();
+
+      // Keycloak's own sign-in page, reached with a code challenge.
+      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
+      assertThat(browser.getCurrentUrl())
+          .startsWith(keycloak.issuer())
+          .contains("code_challenge_method=S256")
+          .contains("client_id=jitgw-ui");
+      Map.Entry<String, String> admin = user("jitgw-admins");
+      browser.findElement(By.id("username")).sendKeys(admin.getKey());
+      browser.findElement(By.id("password")).sendKeys(admin.getValue());
+      browser.findElement(By.id("kc-login")).click();
+
+      // Back on the page asked for, signed in with Keycloak's token, the code gone from the URL.
+      wait.until(
+          ExpectedConditions.textToBePresentInElementLocated(By.id("who-groups"), "jitgw-admins"));
+      wait.until(ExpectedConditions.urlToBe(harness.adminUrl() + "/ui/approvals"));
+      // The approvals page's API call was answered with that token.
+      wait.until(
+          driver -> {
+            String status = driver.findElement(By.id("approvals-status")).getText();
+            return !status.isBlank() && !status.startsWith("Loading");
+          });
+      assertThat(browser.findElements(By.id("login-providers"))).isEmpty();
+      Object token =
+          ((JavascriptExecutor) browser)
+              .executeScript("return sessionStorage.getItem('jitgw.admin.token')");
+      assertThat(token).isInstanceOf(String.class);
+      assertThat((String) token).contains(".");
+    } finally {
+      browser.quit();
+    }
   }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -45,6 +46,7 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path realmFile;
+  private final UnaryOperator<String> realmEdit;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Process process;
@@ -54,7 +56,16 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
   private Path log;
 
   public KeycloakProcess(Path realmFile) {
+    this(realmFile, UnaryOperator.identity());
+  }
+
+  /**
+   * @param realmEdit applied to the realm file's text before Keycloak imports it (a test's own
+   *     redirect URIs, say); the file itself is left as it is
+   */
+  public KeycloakProcess(Path realmFile, UnaryOperator<String> realmEdit) {
     this.realmFile = realmFile;
+    this.realmEdit = realmEdit;
   }
 
   @Override
@@ -79,7 +90,8 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
         Files.delete(file);
       }
     }
-    Files.copy(realmFile, importDir.resolve(realmFile.getFileName()));
+    Files.writeString(
+        importDir.resolve(realmFile.getFileName()), realmEdit.apply(Files.readString(realmFile)));
 
     port = freePort();
     log = Path.of("target", "keycloak-" + port + ".log");
@@ -169,7 +181,7 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
     process = null;
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,15 +30,11 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The admin UI in a real browser (headless Chromium from the Debian packages {@code chromium} and
- * {@code chromium-driver}, which {@code .ci/run} installs): an admin who is also an approver logs
+ * The admin UI in a real browser ({@link HeadlessChromium}): an admin who is also an approver logs
  * in with a pasted token, sees a held request appear, approves it with a reason, the held SDK call
  * completes, and the exchange's replay plays. Skipped only when the browser or its driver is
  * missing. With {@code -Djitgw.ui.screenshots=DIR} it saves screenshots of the main pages there
@@ -47,10 +42,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class UiBrowserTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path CHROMIUM =
-      Path.of(System.getProperty("jitgw.ui.chromium", "/usr/bin/chromium"));
-  private static final Path CHROMEDRIVER =
-      Path.of(System.getProperty("jitgw.ui.chromedriver", "/usr/bin/chromedriver"));
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final Path POLICY = policy();
 
@@ -84,24 +75,7 @@ class UiBrowserTest {
 
   @BeforeEach
   void startBrowser() {
-    Assumptions.assumeTrue(
-        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "no " + CHROMIUM + " or " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
-    ChromeOptions options = new ChromeOptions();
-    // An explicit binary and driver: Selenium Manager never looks for (or downloads) either.
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox", // CI runs as root
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1280,1000");
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(CHROMEDRIVER.toFile())
-            .usingAnyFreePort()
-            .build();
-    browser = new ChromeDriver(service, options);
+    browser = HeadlessChromium.start();
     wait = new WebDriverWait(browser, WAIT);
   }
 
