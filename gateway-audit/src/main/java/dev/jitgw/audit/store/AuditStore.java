@@ -41,9 +41,6 @@ public final class AuditStore implements AutoCloseable {
   static final String INDEXES = "indexes";
   static final String CHECKPOINTS = "checkpoints";
 
-  /** Records at least this large are kept in blob files (almost all are: see the constructor). */
-  static final long MIN_BLOB_BYTES = 256;
-
   static {
     RocksDB.loadLibrary();
   }
@@ -52,7 +49,6 @@ public final class AuditStore implements AutoCloseable {
   private final boolean secondary;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
-  private final ColumnFamilyOptions recordOptions;
   private final WriteOptions syncWrites;
   private final RocksDB db;
   private final List<ColumnFamilyHandle> handles;
@@ -73,20 +69,11 @@ public final class AuditStore implements AutoCloseable {
             .setMaxOpenFiles(secondary ? -1 : 512)
             .setKeepLogFileNum(4);
     this.cfOptions = new ColumnFamilyOptions();
-    // Record bytes go to blob files at flush and stay there: compaction moves only keys and blob
-    // references, never the records again. The log only appends (no overwrite, no delete), so no
-    // blob ever becomes garbage and blob garbage collection stays off. Without this, compaction
-    // rewrote every record several times and took half a core under load (docs/benchmarks.md).
-    this.recordOptions =
-        new ColumnFamilyOptions()
-            .setEnableBlobFiles(true)
-            .setMinBlobSize(MIN_BLOB_BYTES)
-            .setEnableBlobGarbageCollection(false);
     this.syncWrites = new WriteOptions().setSync(true);
     List<ColumnFamilyDescriptor> descriptors =
         List.of(
             new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
-            new ColumnFamilyDescriptor(bytes(RECORDS), recordOptions),
+            new ColumnFamilyDescriptor(bytes(RECORDS), cfOptions),
             new ColumnFamilyDescriptor(bytes(NODES), cfOptions),
             new ColumnFamilyDescriptor(bytes(INDEXES), cfOptions),
             new ColumnFamilyDescriptor(bytes(CHECKPOINTS), cfOptions));
@@ -111,7 +98,6 @@ public final class AuditStore implements AutoCloseable {
       syncWrites.close();
       dbOptions.close();
       cfOptions.close();
-      recordOptions.close();
       throw new IOException("cannot open the audit store in " + directory + ": " + message(e), e);
     }
     this.db = database;
@@ -244,7 +230,6 @@ public final class AuditStore implements AutoCloseable {
     syncWrites.close();
     dbOptions.close();
     cfOptions.close();
-    recordOptions.close();
   }
 
   /**

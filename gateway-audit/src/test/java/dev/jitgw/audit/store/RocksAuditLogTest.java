@@ -15,7 +15,6 @@ import dev.jitgw.audit.tree.CompactRange;
 import dev.jitgw.audit.tree.MerkleHash;
 import dev.jitgw.audit.tree.MerkleVerifier;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +32,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -380,39 +378,6 @@ class RocksAuditLogTest {
     CompactRange range = CompactRange.of(5, log.compactRange(5));
     records.subList(5, 13).forEach(r -> range.append(MerkleHash.leafHash(r)));
     assertThat(range.root()).isEqualTo(rootOf(records));
-  }
-
-  @Test
-  void flushedRecordsLiveInBlobFilesAndReadBackByteForByte() throws Exception {
-    RocksAuditLog log = open();
-    for (int i = 0; i < 200; i++) {
-      ObjectNode fields = AuditRecord.fields().put("part", 0).put("data", "x".repeat(1000) + i);
-      log.append(new AuditRecord(AuditRecord.REQUEST_BODY, "EX" + i, fields)).join();
-    }
-    List<byte[]> written = all(log);
-
-    // A checkpoint flushes the memtables first: the copy holds the records as flushed files.
-    Path copy = dataDir.resolve("copy");
-    log.copyStoreTo(copy.resolve("audit"));
-    try (Stream<Path> files = Files.list(copy.resolve("audit"))) {
-      assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".blob"));
-    }
-    Files.createDirectories(copy.resolve("audit-key"));
-    try (Stream<Path> keys = Files.list(dataDir.resolve("audit-key"))) {
-      for (Path key : keys.toList()) {
-        Files.copy(key, copy.resolve("audit-key").resolve(key.getFileName()));
-      }
-    }
-    RocksAuditLog reopened =
-        RocksAuditLog.open(
-            RocksAuditLog.Settings.inDataDirectory(copy, ORIGIN, Duration.ofHours(1), CLOCK));
-    opened.add(reopened);
-
-    List<byte[]> read = all(reopened);
-    assertThat(read).hasSameSizeAs(written);
-    for (int i = 0; i < read.size(); i++) {
-      assertThat(read.get(i)).isEqualTo(written.get(i));
-    }
   }
 
   @Test
