@@ -59,8 +59,7 @@ public final class AuditRecord {
       throw new IllegalArgumentException("exchange id must be printable ASCII: " + exchangeId);
     }
     this.exchangeId = exchangeId;
-    var sub = payload.path("identity").path("sub");
-    this.subject = REQUEST.equals(type) && sub.isTextual() ? sub.asText() : null;
+    this.subject = REQUEST.equals(type) ? payload.path("identity").path("sub").textValue() : null;
     ObjectNode head = JsonNodeFactory.instance.objectNode();
     head.put("type", type);
     if (exchangeId != null) {

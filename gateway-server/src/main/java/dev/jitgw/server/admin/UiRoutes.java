@@ -61,13 +61,6 @@ final class UiRoutes {
   /** The sign-in options ({@link #LOGIN_PATH}): issuers that name a client for the UI. */
   static final String LOGIN_PATH = "login.json";
 
-  /**
-   * Scripts and styles only from this origin, none inline; API calls only to this origin (and, for
-   * signing in, to the origins of the issuers that offer it: see {@link #contentSecurityPolicy});
-   * no framing (CSP {@code frame-ancestors} and, for older browsers, {@code X-Frame-Options}).
-   */
-  static final String CONTENT_SECURITY_POLICY = contentSecurityPolicy(List.of());
-
   /** An app route: segments of letters, digits, {@code _} and {@code -}, no dots. */
   private static final Pattern APP_ROUTE = Pattern.compile("(/[A-Za-z0-9_-]+)*/?");
 
@@ -78,23 +71,12 @@ final class UiRoutes {
   private final Map<String, Asset> assets;
   private final String contentSecurityPolicy;
 
-  UiRoutes() {
-    this(List.of());
-  }
-
   /**
    * @param issuers the trusted issuers; those with a {@code ui_client_id} are offered for signing
    *     in
    */
   UiRoutes(List<IssuerConfig> issuers) {
-    this(UiRoutes.class.getClassLoader(), issuers);
-  }
-
-  UiRoutes(ClassLoader loader) {
-    this(loader, List.of());
-  }
-
-  private UiRoutes(ClassLoader loader, List<IssuerConfig> issuers) {
+    ClassLoader loader = UiRoutes.class.getClassLoader();
     Map<String, Asset> loaded = new LinkedHashMap<>();
     for (String name : ASSETS) {
       try (InputStream in = loader.getResourceAsStream("ui/" + name)) {
@@ -125,10 +107,12 @@ final class UiRoutes {
   }
 
   /**
-   * The UI's CSP; {@code signInOrigins} are where the browser fetches an issuer's discovery
-   * document and exchanges a sign-in's code for a token (docs/ui.md).
+   * The UI's CSP: scripts and styles only from this origin, none inline; API calls only to this
+   * origin and to {@code signInOrigins}, where the browser fetches an issuer's discovery document
+   * and exchanges a sign-in's code for a token (docs/ui.md); no framing ({@code frame-ancestors}
+   * and, for older browsers, {@code X-Frame-Options}).
    */
-  static String contentSecurityPolicy(List<String> signInOrigins) {
+  private static String contentSecurityPolicy(List<String> signInOrigins) {
     StringBuilder connect = new StringBuilder("'self'");
     signInOrigins.forEach(origin -> connect.append(' ').append(origin));
     return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"

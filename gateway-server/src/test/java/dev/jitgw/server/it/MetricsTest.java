@@ -26,8 +26,8 @@ class MetricsTest {
     return response.body();
   }
 
-  @Test
-  void exchangesTokensUpstreamLatencyAndTheAuditLogAreCounted() throws Exception {
+  /** One Messages call through the SDK; the fake upstream reports 12 input and 6 output tokens. */
+  private void askSonnet() {
     harness
         .sdk()
         .messages()
@@ -37,6 +37,11 @@ class MetricsTest {
                 .maxTokens(16)
                 .addUserMessage("hi")
                 .build());
+  }
+
+  @Test
+  void exchangesTokensUpstreamLatencyAndTheAuditLogAreCounted() throws Exception {
+    askSonnet();
 
     String metrics = scrape();
 
@@ -59,17 +64,8 @@ class MetricsTest {
 
   @Test
   void spendIsCountedPerGroupAtListPrices() throws Exception {
-    harness
-        .sdk()
-        .messages()
-        .create(
-            MessageCreateParams.builder()
-                .model("claude-sonnet-4-5")
-                .maxTokens(16)
-                .addUserMessage("hi")
-                .build());
+    askSonnet();
 
-    // The fake upstream reports 12 input and 6 output tokens.
     dev.jitgw.core.exchange.PriceTable.Price sonnet =
         dev.jitgw.core.exchange.PriceTable.defaults().priceOf("claude-sonnet-4-5");
     double expected = (12 * sonnet.inputPerMillion() + 6 * sonnet.outputPerMillion()) / 1e6;
