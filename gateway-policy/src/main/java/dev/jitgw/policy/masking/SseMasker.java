@@ -273,6 +273,15 @@ public final class SseMasker {
         }
         swallowLineFeed = false;
       }
+      if (!copying && i == evStart && lineCount == 0 && !atStreamStart && chunk[i] == 'e') {
+        int next = canonicalTextDelta(chunk, i, to);
+        if (next > 0) {
+          i = next;
+          evStart = i;
+          lineStart = i;
+          continue;
+        }
+      }
       int j = nextLineBreak(chunk, i, to);
       if (eventLength(i) + (j - i) >= maxEventBytes) {
         throw new MaskingException(
@@ -903,26 +912,86 @@ public final class SseMasker {
     if (!startsWith(data, from, to, DELTA_HEAD)) {
       return -1;
     }
-    int p = from + DELTA_HEAD.length;
+    int p = deltaText(data, from + DELTA_HEAD.length, to);
+    if (p < 0 || p + 2 != to || data[p] != '}' || data[p + 1] != '}') {
+      return -1;
+    }
+    return fastIndex;
+  }
+
+  /** The index read by {@link #deltaText}. */
+  private int fastIndex;
+
+  /**
+   * Reads {@code N,"delta":{"type":"text_delta","text":S} from {@code p}, after the head of a delta:
+   * the index into {@link #fastIndex}, the text decoded into {@link #text}. Returns the index after
+   * {@code S}, or -1 when the bytes are not so.
+   */
+  private int deltaText(byte[] data, int p, int to) {
+    int first = p;
     int index = 0;
     int digits = 0;
     while (p < to && data[p] >= '0' && data[p] <= '9' && digits < 9) {
       index = index * 10 + (data[p++] - '0');
       digits++;
     }
-    if (digits == 0 || (digits > 1 && data[from + DELTA_HEAD.length] == '0')) {
+    if (digits == 0 || (digits > 1 && data[first] == '0')) {
       return -1;
     }
     if (!startsWith(data, p, to, DELTA_TEXT)) {
       return -1;
     }
-    p += DELTA_TEXT.length;
-    p = decodeString(data, p, to);
-    if (p < 0 || p + 2 != to || data[p] != '}' || data[p + 1] != '}') {
+    fastIndex = index;
+    return decodeString(data, p + DELTA_TEXT.length, to);
+  }
+
+  /** A text delta event as the API frames it: its event line, then its data line, then its end. */
+  private static final byte[] CANONICAL_HEAD =
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"
+          .getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The hottest path: a whole text delta event at {@code chunk[i]}, framed and written exactly as
+   * the API does ({@code event: content_block_delta}, one {@code data} line in the shape of {@link
+   * #fastTextDelta(String, byte[], int, int)}, LF line ends), handled without splitting it into
+   * lines. Returns the index after the event, or -1 when it is not such an event or does not end in
+   * this chunk: then nothing was done, and the general framing reads it. What goes out is what the
+   * general path writes for the same event.
+   */
+  private int canonicalTextDelta(byte[] chunk, int i, int to) throws MaskingException {
+    if (!startsWith(chunk, i, to, CANONICAL_HEAD)) {
       return -1;
     }
-    return index;
+    int p = deltaText(chunk, i + CANONICAL_HEAD.length, to);
+    if (p < 0
+        || p + 4 > to
+        || chunk[p] != '}'
+        || chunk[p + 1] != '}'
+        || chunk[p + 2] != '\n'
+        || chunk[p + 3] != '\n'
+        || p + 4 - i >= maxEventBytes) {
+      return -1;
+    }
+    events++;
+    evRaw = chunk;
+    evStart = i;
+    evEnd = p + 4;
+    Block block = textBlock(fastIndex);
+    block.text.pushChars(text, 0, textLength);
+    if (block.text.unchanged()) {
+      passThrough();
+    } else {
+      CharSink decided = block.text.decidedText();
+      out.write(CANONICAL_HEAD);
+      out.writeInt(fastIndex);
+      out.write(TEXT_DELTA_JSON);
+      out.writeJsonString(decided.chars, 0, decided.length);
+      out.write(CANONICAL_END);
+    }
+    return p + 4;
   }
+
+  private static final byte[] CANONICAL_END = {'}', '}', '\n', '\n'};
 
   private record TextDelta(int index, String text) {}
 
@@ -987,15 +1056,8 @@ public final class SseMasker {
   }
 
   private static boolean startsWith(byte[] data, int from, int to, byte[] prefix) {
-    if (to - from < prefix.length) {
-      return false;
-    }
-    for (int k = 0; k < prefix.length; k++) {
-      if (data[from + k] != prefix[k]) {
-        return false;
-      }
-    }
-    return true;
+    return to - from >= prefix.length
+        && Arrays.equals(data, from, from + prefix.length, prefix, 0, prefix.length);
   }
 
   /**
@@ -1121,6 +1183,19 @@ public final class SseMasker {
 
   /** A fast-path text delta for block {@code index}, its text in {@link #text}. */
   private boolean fastTextDelta(int index) throws MaskingException {
+    Block block = textBlock(index);
+    block.text.pushChars(text, 0, textLength);
+    if (block.text.unchanged()) {
+      passThrough();
+      return false;
+    }
+    CharSink decided = block.text.decidedText();
+    writeTextDelta(index, "text_delta", "text", decided.chars, decided.length);
+    return true;
+  }
+
+  /** The open text block {@code index} for a text delta. */
+  private Block textBlock(int index) throws MaskingException {
     Block block = index == lastIndex ? lastBlock : blocks.get(index);
     if (block == null) {
       throw fail("content_block_delta", "block " + index + " was not started");
@@ -1130,14 +1205,7 @@ public final class SseMasker {
     }
     lastIndex = index;
     lastBlock = block;
-    block.text.pushChars(text, 0, textLength);
-    if (block.text.unchanged()) {
-      passThrough();
-      return false;
-    }
-    CharSink decided = block.text.decidedText();
-    writeTextDelta(index, "text_delta", "text", decided.chars, decided.length);
-    return true;
+    return block;
   }
 
   private static int indexOf(byte[] bytes, int from, int to, byte b) {

@@ -472,6 +472,23 @@ class SseMaskerTest {
   }
 
   @Test
+  void aTextDeltaOverTheCapFailsClosedHoweverItIsSplit() throws Exception {
+    byte[] upstream =
+        new SseTestSupport.Stream()
+            .messageStart()
+            .textBlock(0, List.of("short", "y".repeat(600)))
+            .messageEnd()
+            .bytes();
+    for (int[] cuts : List.of(new int[0], new int[] {upstream.length / 2})) {
+      SseMasker masker = PROFILE.newSseMasker(512, 1024);
+      assertThatThrownBy(() -> feed(masker, upstream, cuts))
+          .as("cut at %s", Arrays.toString(cuts))
+          .isInstanceOf(MaskingException.class)
+          .hasMessageContaining("over the cap of 512 bytes");
+    }
+  }
+
+  @Test
   void toolInputOverTheCapFailsClosed() throws Exception {
     SseMasker masker = PROFILE.newSseMasker(1 << 20, 10);
     byte[] upstream =
