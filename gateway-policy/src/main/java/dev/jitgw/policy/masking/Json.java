@@ -109,17 +109,22 @@ final class Json {
 
     /** {@code s[from, to)} as a JSON string literal, UTF-8, quotes included. */
     void writeJsonString(char[] s, int from, int to) {
-      reserve(6 * (to - from) + 2); // the longest form of a char: a \\uXXXX escape
+      write('"');
+      writeJsonChars(s, from, to);
+      write('"');
+    }
+
+    /** {@code s[from, to)} as the inside of a JSON string literal, UTF-8. */
+    void writeJsonChars(char[] s, int from, int to) {
+      reserve(6 * (to - from)); // the longest form of a char: a \\uXXXX escape
       byte[] b = bytes;
       int at = length;
-      b[at++] = '"';
       for (int i = from; i < to; i++) {
         char c = s[i];
         // Runs of plain ASCII, the common case, in a tight loop.
         while (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
           b[at++] = (byte) c;
           if (++i == to) {
-            b[at++] = '"';
             length = at;
             return;
           }
@@ -150,7 +155,6 @@ final class Json {
           b[at++] = (byte) (0x80 | (c & 0x3F));
         }
       }
-      b[at++] = '"';
       length = at;
     }
 

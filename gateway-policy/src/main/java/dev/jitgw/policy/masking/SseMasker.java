@@ -981,17 +981,28 @@ public final class SseMasker {
     if (block.text.unchanged()) {
       passThrough();
     } else {
-      CharSink decided = block.text.decidedText();
-      out.write(CANONICAL_HEAD);
-      out.writeInt(fastIndex);
-      out.write(TEXT_DELTA_JSON);
-      out.writeJsonString(decided.chars, 0, decided.length);
-      out.write(CANONICAL_END);
+      writeCanonical(block.text, chunk);
     }
     return p + 4;
   }
 
   private static final byte[] CANONICAL_END = {'}', '}', '\n', '\n'};
+
+  /** The canonical text delta event carrying what {@code stream} decided. */
+  private void writeCanonical(TextStream stream, byte[] chunk) {
+    CharSink decided = stream.decidedText();
+    out.write(CANONICAL_HEAD);
+    out.writeInt(fastIndex);
+    out.write(TEXT_DELTA_JSON);
+    out.write('"');
+    // The chars of the piece that go out as they came are copied as they came: already JSON.
+    int tail = textAscii ? stream.verbatimTail() : 0;
+    out.writeJsonChars(decided.chars, 0, decided.length - tail);
+    out.write(chunk, textStart, tail);
+    out.write(CANONICAL_END_QUOTED);
+  }
+
+  private static final byte[] CANONICAL_END_QUOTED = {'"', '}', '}', '\n', '\n'};
 
   private record TextDelta(int index, String text) {}
 
@@ -1067,6 +1078,8 @@ public final class SseMasker {
   private int decodeString(byte[] data, int p, int to) {
     int n = 0;
     char[] t = text;
+    textStart = p;
+    textAscii = true;
     while (p < to) {
       if (t.length - n < 2) {
         t = text = Arrays.copyOf(t, t.length * 2);
@@ -1091,6 +1104,7 @@ public final class SseMasker {
         p = q;
         continue;
       }
+      textAscii = false;
       if (b == '\\') {
         if (p + 1 >= to) {
           return -1;
@@ -1175,6 +1189,15 @@ public final class SseMasker {
     }
     return -1; // no closing quote
   }
+
+  /** Where the (escaped) text decoded into {@link #text} starts in its bytes. */
+  private int textStart;
+
+  /**
+   * Whether those bytes were plain ASCII without escapes: then each char of the text is the byte at
+   * the same offset, and any part of the bytes is that part of the text written as JSON.
+   */
+  private boolean textAscii;
 
   /** The block of the last fast-path delta: blocks stream one after another. */
   private int lastIndex = -1;

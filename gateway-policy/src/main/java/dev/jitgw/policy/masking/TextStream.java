@@ -25,6 +25,7 @@ public final class TextStream {
   private int from;
   private boolean finished;
   private boolean unchanged;
+  private int verbatimTail;
 
   /** Where {@code buffer[0]} is in the whole text. */
   private long base;
@@ -62,6 +63,14 @@ public final class TextStream {
     decide(heldBefore, count);
   }
 
+  /**
+   * How many chars at the end of {@link #decidedText()} are the first chars of the last piece as it
+   * came: 0 when none are, or when the push masked something.
+   */
+  int verbatimTail() {
+    return verbatimTail;
+  }
+
   /** What the last push decided, masked. */
   CharSink decidedText() {
     return out;
@@ -80,6 +89,7 @@ public final class TextStream {
     }
     if (masker.isEmpty()) {
       unchanged = heldBefore == 0;
+      verbatimTail = count;
       out.append(buffer.chars, from, buffer.length - from);
       base += buffer.length;
       buffer.length = 0;
@@ -90,6 +100,8 @@ public final class TextStream {
     int end = buffer.length;
     int hold = masker.round(buffer, from, false, out, counts, matches, replacer);
     unchanged = heldBefore == 0 && hold == end && matches.replaced == 0;
+    int pieceStart = end - count;
+    verbatimTail = matches.replaced == 0 && hold > pieceStart ? hold - pieceStart : 0;
     from = hold;
     compact();
   }
