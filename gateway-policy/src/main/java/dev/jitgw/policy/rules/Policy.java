@@ -100,6 +100,8 @@ public final class Policy {
    *
    * @param identityGuards the conjuncts of {@code when} that read the identity alone ({@link
    *     IdentityGuards}): when one is false for an identity, the rule never holds for it
+   * @param elementGuards the conjuncts of {@code when} that ask for a tool or skill by a field's
+   *     value ({@link ElementGuards}): when one does not hold for a request, the rule does not
    */
   public record Rule(
       String name,
@@ -107,10 +109,12 @@ public final class Policy {
       int line,
       CelRuntime.Program condition,
       List<CelRuntime.Program> identityGuards,
+      List<ElementGuards.Guard> elementGuards,
       Decision outcome) {
 
     public Rule {
       identityGuards = List.copyOf(identityGuards);
+      elementGuards = List.copyOf(elementGuards);
     }
   }
 
@@ -146,6 +150,11 @@ public final class Policy {
         trace.add(notMatched.get(i));
         continue;
       }
+      if (!holds(rule.elementGuards(), request)) {
+        // The request has no tool or skill the condition requires: false, without the work.
+        trace.add(notMatched.get(i));
+        continue;
+      }
       Object result;
       try {
         result = rule.condition().eval(variables);
@@ -167,6 +176,15 @@ public final class Policy {
     }
     return new Evaluation(
         new Decision.Deny(Optional.empty(), "no policy rule matched this request"), trace, version);
+  }
+
+  private static boolean holds(List<ElementGuards.Guard> guards, RequestSummary request) {
+    for (int g = 0; g < guards.size(); g++) {
+      if (!guards.get(g).holds(request)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

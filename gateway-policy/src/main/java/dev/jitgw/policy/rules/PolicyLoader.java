@@ -179,6 +179,7 @@ public final class PolicyLoader {
               line,
               program(rule, ast),
               IdentityGuards.of(ast, RUNTIME),
+              ElementGuards.of(ast),
               outcome(rule, spec, profiles)));
     }
     List<Policy.FederationProfile> federation = new ArrayList<>();

@@ -80,7 +80,13 @@ class IdentityGuardsTest {
     for (Policy.Rule rule : guarded.rules()) {
       whole.add(
           new Policy.Rule(
-              rule.name(), rule.when(), rule.line(), rule.condition(), List.of(), rule.outcome()));
+              rule.name(),
+              rule.when(),
+              rule.line(),
+              rule.condition(),
+              List.of(),
+              List.of(),
+              rule.outcome()));
     }
     Policy unguarded =
         new Policy(
