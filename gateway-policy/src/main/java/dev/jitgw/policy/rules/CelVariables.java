@@ -2,6 +2,8 @@ package dev.jitgw.policy.rules;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cel.common.types.OpaqueType;
+import dev.cel.common.values.OpaqueValue;
 import dev.cel.runtime.CelVariableResolver;
 import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.identity.Identity;
@@ -86,16 +88,59 @@ final class CelVariables implements CelVariableResolver {
     return switch (name) {
       case "identity" -> Optional.of(identity());
       case "request" -> Optional.of(request());
-      case "now" -> Optional.of(CelValues.timestamp(now));
+      case "now" -> Optional.of(Scalar.of(CelValues.timestamp(now)));
       default -> {
         String field = IDENTITY_FIELD_VARIABLES.get(name);
         if (field != null) {
-          yield Optional.ofNullable(identity().get(field));
+          yield Optional.ofNullable(Scalar.of(identity().get(field)));
         }
         field = REQUEST_FIELD_VARIABLES.get(name);
-        yield field == null ? Optional.empty() : Optional.ofNullable(request().get(field));
+        yield field == null
+            ? Optional.empty()
+            : Optional.ofNullable(Scalar.of(request().get(field)));
       }
     };
+  }
+
+  /**
+   * A string, number, boolean or timestamp handed to the runtime already adapted. The runtime
+   * adapts every variable it reads, twice (into its values, then back), by asking whether it is a
+   * list, a collection or a map; on Java 17 those interface checks against a {@code String} or a
+   * {@code Long} cost more than the rest of a comparison (each walks the class's interfaces). A
+   * {@code CelValue} is handed back as it is and unwrapped to {@link #value()}: the condition sees
+   * the plain value, as before. Lists and maps are not wrapped: selections and indexes apply to
+   * them.
+   */
+  static final class Scalar extends OpaqueValue {
+    private static final OpaqueType TYPE = OpaqueType.create("jitgw.scalar");
+
+    private final Object value;
+
+    private Scalar(Object value) {
+      this.value = value;
+    }
+
+    /** {@code value} wrapped when it is a scalar; as it is otherwise (null too). */
+    static Object of(Object value) {
+      if (value instanceof String
+          || value instanceof Long
+          || value instanceof Boolean
+          || value instanceof Double
+          || value instanceof Instant) {
+        return new Scalar(value);
+      }
+      return value;
+    }
+
+    @Override
+    public Object value() {
+      return value;
+    }
+
+    @Override
+    public OpaqueType celType() {
+      return TYPE;
+    }
   }
 
   /**

@@ -23,7 +23,15 @@ class CelVariablesTest {
     CelVariables variables = CelVariables.of(ALICE, REQUEST, NOW);
     assertThat(variables.find("identity")).contains(CelValues.identity(ALICE));
     assertThat(variables.find("request")).contains(REQUEST.toCelValue());
-    assertThat(variables.find("now")).contains(NOW);
+    // Scalars reach the runtime wrapped, and it reads them unwrapped (see Scalar).
+    assertThat(variables.find("now").orElseThrow())
+        .isInstanceOfSatisfying(
+            CelVariables.Scalar.class, now -> assertThat(now.value()).isEqualTo(NOW));
+    assertThat(variables.find("request.model").orElseThrow())
+        .isInstanceOfSatisfying(
+            CelVariables.Scalar.class,
+            model -> assertThat(model.value()).isEqualTo("claude-sonnet-4-5"));
+    assertThat(variables.find("request.tools")).contains(REQUEST.toCelValue().get("tools"));
     assertThat(variables.find("requests")).isEmpty();
     assertThat(variables.find("t")).isEmpty();
   }
