@@ -92,12 +92,12 @@ final class CelVariables implements CelVariableResolver {
       default -> {
         String field = IDENTITY_FIELD_VARIABLES.get(name);
         if (field != null) {
-          yield Optional.ofNullable(Scalar.of(identity().get(field)));
+          yield Optional.ofNullable(Scalar.of(identityField(field)));
         }
         field = REQUEST_FIELD_VARIABLES.get(name);
         yield field == null
             ? Optional.empty()
-            : Optional.ofNullable(Scalar.of(request().get(field)));
+            : Optional.ofNullable(Scalar.of(requestField(field)));
       }
     };
   }
@@ -158,6 +158,46 @@ final class CelVariables implements CelVariableResolver {
       names.put(variable + "." + field, field);
     }
     return Collections.unmodifiableMap(names);
+  }
+
+  /**
+   * A field of {@code identity}: what {@link #identity()} holds for it, read from the identity
+   * directly when it needs no conversion, so that a decision whose rules read only such fields
+   * never builds the whole map.
+   */
+  private Object identityField(String field) {
+    if (identityValue != null) {
+      return identityValue.get(field);
+    }
+    return switch (field) {
+      case "sub" -> identity.subject();
+      case "iss" -> identity.issuer();
+      case "groups" -> identity.groups();
+      case "purpose" -> identity.purpose().orElse("");
+      case "expires_at" -> CelValues.timestamp(identity.expiresAt());
+      default -> identity().get(field);
+    };
+  }
+
+  /** A field of {@code request}, like {@link #identityField}. */
+  private Object requestField(String field) {
+    if (requestValue != null || request == null) {
+      return request().get(field);
+    }
+    return switch (field) {
+      case "method" -> request.method();
+      case "path" -> request.path();
+      case "headers" -> request.headers();
+      case "model" -> request.model();
+      case "max_tokens" -> request.maxTokens();
+      case "stream" -> request.stream();
+      case "system" -> request.system();
+      case "text" -> request.text();
+      case "size" -> request.size();
+      case "estimated_input_tokens" -> request.estimatedInputTokens();
+      case "estimated_cost_usd" -> request.estimatedCostUsd();
+      default -> request().get(field);
+    };
   }
 
   private Map<String, Object> identity() {

@@ -37,6 +37,31 @@ class CelVariablesTest {
   }
 
   @Test
+  void eachFieldVariableIsItsFieldOfTheWholeVariable() {
+    for (boolean wholeFirst : new boolean[] {false, true}) {
+      CelVariables variables = CelVariables.of(ALICE, REQUEST, NOW);
+      if (wholeFirst) {
+        variables.find("request");
+        variables.find("identity");
+      }
+      for (String field : CelVariables.REQUEST_FIELDS) {
+        assertThat(unwrapped(variables.find("request." + field).orElseThrow()))
+            .as("request.%s", field)
+            .isEqualTo(REQUEST.toCelValue().get(field));
+      }
+      for (String field : CelVariables.IDENTITY_FIELDS) {
+        assertThat(unwrapped(variables.find("identity." + field).orElseThrow()))
+            .as("identity.%s", field)
+            .isEqualTo(CelValues.identity(ALICE).get(field));
+      }
+    }
+  }
+
+  private static Object unwrapped(Object value) {
+    return value instanceof CelVariables.Scalar scalar ? scalar.value() : value;
+  }
+
+  @Test
   void eachVariableIsConvertedOncePerDecision() {
     CelVariables variables = CelVariables.of(ALICE, REQUEST, NOW);
     assertThat(variables.find("request").orElseThrow())
