@@ -268,7 +268,15 @@ class SseMaskerTest {
             .ping()
             .raw(": keep-alive\n\n")
             .textBlock(
-                0, List.of("Grüße 🎉 jo", "hn@example.", "com, 日本語 4111 1111 ", "1111 1111."))
+                0,
+                List.of(
+                    "Grüße 🎉 jo",
+                    "hn@example.",
+                    "com, 日本語 4111 1111 ",
+                    "1111 1111.",
+                    " plain \"quoted\"\nline é then",
+                    " back\\slash\tand 🎉 plain wor",
+                    "ds ü"))
             .toolBlock(1, "toolu_01", List.of("{\"x\":\"", "a@example.com\"}"))
             .messageEnd()
             .bytes();
