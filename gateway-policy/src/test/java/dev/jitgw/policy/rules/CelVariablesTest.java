@@ -57,6 +57,19 @@ class CelVariablesTest {
     }
   }
 
+  @Test
+  void aConditionThatIsAScalarVariableEvaluatesToThePlainValue() {
+    // What `policy test` prints for each part of a condition: never the wrapper.
+    assertThat(
+            RuleExplainer.explain(
+                "request.model && identity.sub && request.max_tokens && request.stream",
+                ALICE,
+                REQUEST,
+                NOW))
+        .extracting(RuleExplainer.Part::value)
+        .containsExactly("claude-sonnet-4-5", "alice", "10", "false");
+  }
+
   private static Object unwrapped(Object value) {
     return value instanceof CelVariables.Scalar scalar ? scalar.value() : value;
   }
