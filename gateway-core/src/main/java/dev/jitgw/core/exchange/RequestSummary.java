@@ -50,11 +50,25 @@ public record RequestSummary(
     requireNonNull(text, "text");
   }
 
-  /** A tool the request offers the model. */
-  public record Tool(String name, String type) {}
+  /**
+   * A tool the request offers the model. Both fields are strings, never null (policy conditions and
+   * their element guards rely on it).
+   */
+  public record Tool(String name, String type) {
+    public Tool {
+      requireNonNull(name, "name");
+      requireNonNull(type, "type");
+    }
+  }
 
-  /** A skill from {@code container.skills}. */
-  public record Skill(String skillId, String type, String version) {}
+  /** A skill from {@code container.skills}; its fields are strings, never null, like a tool's. */
+  public record Skill(String skillId, String type, String version) {
+    public Skill {
+      requireNonNull(skillId, "skillId");
+      requireNonNull(type, "type");
+      requireNonNull(version, "version");
+    }
+  }
 
   /** The summary as the CEL variable {@code request}. */
   public Map<String, Object> toCelValue() {

@@ -85,6 +85,7 @@ public final class TextStream {
     out.clear();
     if (count == 0) {
       unchanged = true;
+      verbatimTail = 0;
       return;
     }
     if (masker.isEmpty()) {
