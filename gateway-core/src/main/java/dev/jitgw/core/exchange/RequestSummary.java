@@ -70,33 +70,62 @@ public record RequestSummary(
     }
   }
 
-  /** The summary as the CEL variable {@code request}. */
+  /** The fields of the CEL variable {@code request}, in order (docs/policy.md, "Variables"). */
+  public static final List<String> CEL_FIELDS =
+      List.of(
+          "method",
+          "path",
+          "headers",
+          "model",
+          "max_tokens",
+          "stream",
+          "tools",
+          "skills",
+          "system",
+          "text",
+          "size",
+          "estimated_input_tokens",
+          "estimated_cost_usd");
+
+  /** The summary as the CEL variable {@code request}: each of {@link #CEL_FIELDS}. */
   public Map<String, Object> toCelValue() {
     Map<String, Object> value = new LinkedHashMap<>();
-    value.put("method", method);
-    value.put("path", path);
-    value.put("headers", headers);
-    value.put("model", model);
-    value.put("max_tokens", maxTokens);
-    value.put("stream", stream);
-    value.put(
-        "tools",
-        tools.stream()
-            .map(t -> Map.<String, Object>of("name", t.name(), "type", t.type()))
-            .toList());
-    value.put(
-        "skills",
-        skills.stream()
-            .map(
-                s ->
-                    Map.<String, Object>of(
-                        "skill_id", s.skillId(), "type", s.type(), "version", s.version()))
-            .toList());
-    value.put("system", system);
-    value.put("text", text);
-    value.put("size", size);
-    value.put("estimated_input_tokens", estimatedInputTokens);
-    value.put("estimated_cost_usd", estimatedCostUsd);
+    for (String field : CEL_FIELDS) {
+      value.put(field, celField(field));
+    }
     return value;
+  }
+
+  /**
+   * One field of {@link #toCelValue()}, converted on its own.
+   *
+   * @throws IllegalArgumentException for a name not in {@link #CEL_FIELDS}
+   */
+  public Object celField(String field) {
+    return switch (field) {
+      case "method" -> method;
+      case "path" -> path;
+      case "headers" -> headers;
+      case "model" -> model;
+      case "max_tokens" -> maxTokens;
+      case "stream" -> stream;
+      case "tools" ->
+          tools.stream()
+              .map(t -> Map.<String, Object>of("name", t.name(), "type", t.type()))
+              .toList();
+      case "skills" ->
+          skills.stream()
+              .map(
+                  s ->
+                      Map.<String, Object>of(
+                          "skill_id", s.skillId(), "type", s.type(), "version", s.version()))
+              .toList();
+      case "system" -> system;
+      case "text" -> text;
+      case "size" -> size;
+      case "estimated_input_tokens" -> estimatedInputTokens;
+      case "estimated_cost_usd" -> estimatedCostUsd;
+      default -> throw new IllegalArgumentException("request has no field '" + field + "'");
+    };
   }
 }

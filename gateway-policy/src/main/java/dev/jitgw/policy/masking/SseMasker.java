@@ -869,17 +869,21 @@ public final class SseMasker {
     out.writeAscii("\n\n");
   }
 
-  private static final byte[] DELTA_JSON_HEAD =
-      "{\"type\":\"content_block_delta\",\"index\":".getBytes(StandardCharsets.US_ASCII);
+  /** How the API writes a delta up to its index, and a text delta from the index to its text. */
+  private static final String DELTA_HEAD_JSON = "{\"type\":\"content_block_delta\",\"index\":";
+
+  private static final String TEXT_DELTA_FIELDS = ",\"delta\":{\"type\":\"text_delta\",\"text\":";
+
+  private static final byte[] DELTA_HEAD = DELTA_HEAD_JSON.getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TEXT_DELTA_JSON =
-      ",\"delta\":{\"type\":\"text_delta\",\"text\":".getBytes(StandardCharsets.US_ASCII);
+      TEXT_DELTA_FIELDS.getBytes(StandardCharsets.US_ASCII);
   private static final byte[] INPUT_DELTA_JSON =
       ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"
           .getBytes(StandardCharsets.US_ASCII);
 
   private static void writeDeltaJson(
       Json.Bytes to, int index, String deltaType, String field, char[] value, int length) {
-    to.write(DELTA_JSON_HEAD);
+    to.write(DELTA_HEAD);
     to.writeInt(index);
     to.write(deltaType.equals("text_delta") ? TEXT_DELTA_JSON : INPUT_DELTA_JSON);
     to.writeJsonString(value, 0, length);
@@ -889,10 +893,9 @@ public final class SseMasker {
 
   // --- the hot path: text deltas as the API writes them, without a JSON parser ---
 
-  private static final byte[] DELTA_HEAD =
-      "{\"type\":\"content_block_delta\",\"index\":".getBytes(StandardCharsets.US_ASCII);
+  /** {@link #TEXT_DELTA_JSON} with the text's opening quote. */
   private static final byte[] DELTA_TEXT =
-      ",\"delta\":{\"type\":\"text_delta\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
+      (TEXT_DELTA_FIELDS + '"').getBytes(StandardCharsets.US_ASCII);
 
   /** The decoded text of the fast-path delta. */
   private char[] text = new char[256];
@@ -947,8 +950,7 @@ public final class SseMasker {
 
   /** A text delta event as the API frames it: its event line, then its data line, then its end. */
   private static final byte[] CANONICAL_HEAD =
-      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"
-          .getBytes(StandardCharsets.US_ASCII);
+      ("event: content_block_delta\ndata: " + DELTA_HEAD_JSON).getBytes(StandardCharsets.US_ASCII);
 
   /**
    * The hottest path: a whole text delta event at {@code chunk[i]}, framed and written exactly as
@@ -985,8 +987,6 @@ public final class SseMasker {
     }
     return p + 4;
   }
-
-  private static final byte[] CANONICAL_END = {'}', '}', '\n', '\n'};
 
   /** The canonical text delta event carrying what {@code stream} decided. */
   private void writeCanonical(TextStream stream, byte[] chunk) {

@@ -19,16 +19,30 @@ final class CelValues {
     return instant;
   }
 
-  /** The CEL variable {@code identity} (contract section 3). */
+  /** The fields of the CEL variable {@code identity}, in order (docs/policy.md, "Variables"). */
+  static final List<String> IDENTITY_FIELDS =
+      List.of("sub", "iss", "groups", "purpose", "claims", "expires_at");
+
+  /** The CEL variable {@code identity} (contract section 3): each of {@link #IDENTITY_FIELDS}. */
   static Map<String, Object> identity(Identity identity) {
     Map<String, Object> value = new LinkedHashMap<>();
-    value.put("sub", identity.subject());
-    value.put("iss", identity.issuer());
-    value.put("groups", identity.groups());
-    value.put("purpose", identity.purpose().orElse(""));
-    value.put("claims", normalize(identity.claims()));
-    value.put("expires_at", timestamp(identity.expiresAt()));
+    for (String field : IDENTITY_FIELDS) {
+      value.put(field, identityField(identity, field));
+    }
     return value;
+  }
+
+  /** One field of {@link #identity}, converted on its own. */
+  static Object identityField(Identity identity, String field) {
+    return switch (field) {
+      case "sub" -> identity.subject();
+      case "iss" -> identity.issuer();
+      case "groups" -> identity.groups();
+      case "purpose" -> identity.purpose().orElse("");
+      case "claims" -> normalize(identity.claims());
+      case "expires_at" -> timestamp(identity.expiresAt());
+      default -> throw new IllegalArgumentException("identity has no field '" + field + "'");
+    };
   }
 
   /** JSON values as CEL expects them: integers as long, no nulls (an absent key instead). */

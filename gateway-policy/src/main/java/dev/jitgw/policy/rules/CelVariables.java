@@ -34,25 +34,10 @@ import java.util.Set;
  */
 final class CelVariables implements CelVariableResolver {
   /** The fields of {@code identity} (docs/policy.md, "Variables"). */
-  static final List<String> IDENTITY_FIELDS =
-      List.of("sub", "iss", "groups", "purpose", "claims", "expires_at");
+  static final List<String> IDENTITY_FIELDS = CelValues.IDENTITY_FIELDS;
 
   /** The fields of {@code request} (docs/policy.md, "Variables"). */
-  static final List<String> REQUEST_FIELDS =
-      List.of(
-          "method",
-          "path",
-          "headers",
-          "model",
-          "max_tokens",
-          "stream",
-          "tools",
-          "skills",
-          "system",
-          "text",
-          "size",
-          "estimated_input_tokens",
-          "estimated_cost_usd");
+  static final List<String> REQUEST_FIELDS = RequestSummary.CEL_FIELDS;
 
   /** Field variable name ({@code request.model}) to the field it reads ({@code model}). */
   private static final Map<String, String> IDENTITY_FIELD_VARIABLES =
@@ -161,43 +146,26 @@ final class CelVariables implements CelVariableResolver {
   }
 
   /**
-   * A field of {@code identity}: what {@link #identity()} holds for it, read from the identity
-   * directly when it needs no conversion, so that a decision whose rules read only such fields
-   * never builds the whole map.
+   * A field of {@code identity}: what {@link #identity()} holds for it, converted alone when it is
+   * not a nested value, so that a decision whose rules read only such fields never builds the whole
+   * map. {@code claims} is converted once, with the map.
    */
   private Object identityField(String field) {
-    if (identityValue != null) {
-      return identityValue.get(field);
+    if (identityValue != null || field.equals("claims")) {
+      return identity().get(field);
     }
-    return switch (field) {
-      case "sub" -> identity.subject();
-      case "iss" -> identity.issuer();
-      case "groups" -> identity.groups();
-      case "purpose" -> identity.purpose().orElse("");
-      case "expires_at" -> CelValues.timestamp(identity.expiresAt());
-      default -> identity().get(field);
-    };
+    return CelValues.identityField(identity, field);
   }
 
-  /** A field of {@code request}, like {@link #identityField}. */
+  /** A field of {@code request}, like {@link #identityField}: {@code tools} and {@code skills}. */
   private Object requestField(String field) {
-    if (requestValue != null || request == null) {
+    if (requestValue != null
+        || request == null
+        || field.equals("tools")
+        || field.equals("skills")) {
       return request().get(field);
     }
-    return switch (field) {
-      case "method" -> request.method();
-      case "path" -> request.path();
-      case "headers" -> request.headers();
-      case "model" -> request.model();
-      case "max_tokens" -> request.maxTokens();
-      case "stream" -> request.stream();
-      case "system" -> request.system();
-      case "text" -> request.text();
-      case "size" -> request.size();
-      case "estimated_input_tokens" -> request.estimatedInputTokens();
-      case "estimated_cost_usd" -> request.estimatedCostUsd();
-      default -> request().get(field);
-    };
+    return request.celField(field);
   }
 
   private Map<String, Object> identity() {

@@ -23,7 +23,6 @@ import java.util.Optional;
  * element on every access); the guard looks at the request's few tools directly.
  */
 public final class ElementGuards {
-  private static final String AND = "_&&_";
   private static final String OR = "_||_";
   private static final String EQUALS = "_==_";
 
@@ -59,23 +58,11 @@ public final class ElementGuards {
 
   /** The guards of a checked condition; none when no conjunct has the shape. */
   static List<Guard> of(CelAbstractSyntaxTree ast) {
-    List<CelExpr> conjuncts = new ArrayList<>();
-    flatten(ast.getExpr(), conjuncts);
     List<Guard> guards = new ArrayList<>();
-    for (CelExpr conjunct : conjuncts) {
+    for (CelExpr conjunct : IdentityGuards.conjuncts(ast.getExpr())) {
       guard(ast, conjunct).ifPresent(guards::add);
     }
     return List.copyOf(guards);
-  }
-
-  private static void flatten(CelExpr expr, List<CelExpr> into) {
-    if (expr.getKind() == CelExpr.ExprKind.Kind.CALL && expr.call().function().equals(AND)) {
-      for (CelExpr arg : expr.call().args()) {
-        flatten(arg, into);
-      }
-    } else {
-      into.add(expr);
-    }
   }
 
   /**

@@ -27,10 +27,8 @@ final class IdentityGuards {
 
   /** The guards of a checked condition; none when no conjunct reads the identity alone. */
   static List<CelRuntime.Program> of(CelAbstractSyntaxTree ast, CelRuntime runtime) {
-    List<CelExpr> conjuncts = new ArrayList<>();
-    flatten(ast.getExpr(), conjuncts);
     List<CelRuntime.Program> guards = new ArrayList<>();
-    for (CelExpr conjunct : conjuncts) {
+    for (CelExpr conjunct : conjuncts(ast.getExpr())) {
       if (!readsIdentityAlone(ast, conjunct)) {
         continue;
       }
@@ -44,6 +42,13 @@ final class IdentityGuards {
       }
     }
     return List.copyOf(guards);
+  }
+
+  /** The top-level conjuncts of {@code expr}: the terms of {@code a && b && c}, or itself. */
+  static List<CelExpr> conjuncts(CelExpr expr) {
+    List<CelExpr> conjuncts = new ArrayList<>();
+    flatten(expr, conjuncts);
+    return conjuncts;
   }
 
   private static void flatten(CelExpr expr, List<CelExpr> into) {

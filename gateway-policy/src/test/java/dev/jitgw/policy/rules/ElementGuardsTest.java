@@ -82,21 +82,7 @@ class ElementGuardsTest {
             allow: {}
         """;
     Policy guarded = PolicyLoader.compile("test", text);
-    List<Policy.Rule> whole = new ArrayList<>();
-    for (Policy.Rule rule : guarded.rules()) {
-      whole.add(
-          new Policy.Rule(
-              rule.name(),
-              rule.when(),
-              rule.line(),
-              rule.condition(),
-              rule.identityGuards(),
-              List.of(),
-              rule.outcome()));
-    }
-    Policy unguarded =
-        new Policy(
-            guarded.source(), guarded.version(), whole, guarded.federation(), guarded.masking());
+    Policy unguarded = IdentityGuardsTest.evaluatedWhole(guarded);
     assertThat(guarded.rules().stream().mapToInt(r -> r.elementGuards().size()).sum()).isEqualTo(6);
 
     String[] tools = {

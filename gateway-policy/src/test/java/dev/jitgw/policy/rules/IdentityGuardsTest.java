@@ -76,21 +76,7 @@ class IdentityGuardsTest {
             allow: {}
         """;
     Policy guarded = PolicyLoader.compile("test", text);
-    List<Policy.Rule> whole = new ArrayList<>();
-    for (Policy.Rule rule : guarded.rules()) {
-      whole.add(
-          new Policy.Rule(
-              rule.name(),
-              rule.when(),
-              rule.line(),
-              rule.condition(),
-              List.of(),
-              List.of(),
-              rule.outcome()));
-    }
-    Policy unguarded =
-        new Policy(
-            guarded.source(), guarded.version(), whole, guarded.federation(), guarded.masking());
+    Policy unguarded = evaluatedWhole(guarded);
     assertThat(guarded.rules().stream().mapToInt(r -> r.identityGuards().size()).sum())
         .isEqualTo(9);
 
@@ -140,5 +126,23 @@ class IdentityGuardsTest {
       }
     }
     assertThat(passedOver).isPositive();
+  }
+
+  /** {@code guarded} with no guards of either kind: every rule evaluated whole, as written. */
+  static Policy evaluatedWhole(Policy guarded) {
+    List<Policy.Rule> whole = new ArrayList<>();
+    for (Policy.Rule rule : guarded.rules()) {
+      whole.add(
+          new Policy.Rule(
+              rule.name(),
+              rule.when(),
+              rule.line(),
+              rule.condition(),
+              List.of(),
+              List.of(),
+              rule.outcome()));
+    }
+    return new Policy(
+        guarded.source(), guarded.version(), whole, guarded.federation(), guarded.masking());
   }
 }
