@@ -6,6 +6,8 @@
 #   DURATION=3s WARMUP=3s STREAMS=500 HOLD=5 TTFB_REQUESTS=50 bench/side-by-side.sh   # smoke
 #   PHASES=load TARGETS=jitgw LOADS=json CONNECTIONS=32 TOP=1 bench/side-by-side.sh   # one case,
 #       with jitgw's per-thread CPU (top -H) in $OUT/top.log; WARMUP=0 skips the warm-up
+#   PHASES=serve bench/side-by-side.sh          # start everything and leave it running (for perf
+#       or JFR by hand); prints the ports and a wrk command line; Ctrl-C stops it
 #
 # What runs:
 #   - nginx as the "Claude API" (1 worker): POST /v1/messages answers a 552-byte Messages JSON
@@ -251,6 +253,17 @@ run_wrk() {  # $1 load (json|sse), $2 target, $3 url, $4 connections, $5 duratio
 }
 
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
+
+if has_phase serve; then
+  # Leave everything running for profiling by hand (perf, JFR, async load); Ctrl-C stops it.
+  cat >&2 <<SERVE
+serve: jitgw pid $gateway_pid on http://127.0.0.1:$gateway_port (admin $admin_port), nginx proxy on
+  http://127.0.0.1:$nginx_port, upstream on http://127.0.0.1:$upstream_port; fixtures in $work
+  load: BENCH_BODY=$work/request.json BENCH_TOKEN=\$(cat $work/token) BENCH_STREAM=0 \\
+        wrk -t2 -c32 -d20s --latency -s $root/bench/wrk-messages.lua http://127.0.0.1:$gateway_port/v1/messages
+SERVE
+  while kill -0 "$gateway_pid" 2>/dev/null; do sleep 5; done
+fi
 
 if has_phase load; then
 # Warm up: C2 needs tens of thousands of exchanges; nginx needs nothing but gets a few seconds.
