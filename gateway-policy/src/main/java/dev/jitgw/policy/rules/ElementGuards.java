@@ -6,53 +6,64 @@ import dev.cel.common.ast.CelExpr;
 import dev.cel.common.ast.CelReference;
 import dev.jitgw.core.exchange.RequestSummary;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The top-level conjuncts of a rule's condition that ask whether the request offers a tool or a
- * skill with a given field value: {@code request.tools.exists(t, t.name == "bash")}, {@code
- * request.skills.exists(s, s.skill_id == "pdf")} (the literal on either side of {@code ==}).
+ * skill of some kind: {@code request.tools.exists(t, t.name == "bash" ||
+ * t.type.startsWith("bash_"))}, {@code !request.skills.exists(s, s.skill_id == "pdf")}.
  *
- * <p>Every element of {@code request.tools} and {@code request.skills} has each of its fields as a
- * string ({@link RequestSummary#toCelValue()}), so such a conjunct is true exactly when some
- * element's field equals the literal, and never an error. When no element's does, the conjunct is
- * {@code false}, and so is the whole condition ({@code false && x} is {@code false} in CEL even
- * when {@code x} is an error): {@link Policy} passes the rule over without evaluating it. CEL's
- * interpreter spends several microseconds on such a comprehension (it converts the list and each
- * element on every access); the guard looks at the request's few tools directly.
+ * <p>A guard is such an {@code exists} over {@code request.tools} or {@code request.skills}, or its
+ * negation, whose predicate is built only from the element's own fields and string literals: {@code
+ * ==} and {@code !=} (the literal on either side), {@code startsWith}, {@code endsWith}, {@code
+ * contains}, {@code in} a list of string literals, and {@code &&}, {@code ||}, {@code !} of those.
+ * Every field of every element is a string ({@link RequestSummary.Tool}, {@link
+ * RequestSummary.Skill}), so no part of such a predicate can err, and the guard computes exactly
+ * the value CEL would give the conjunct. When it is {@code false}, so is the whole condition
+ * ({@code false && x} is {@code false} in CEL even when {@code x} is an error): {@link Policy}
+ * passes the rule over without evaluating it. CEL's interpreter spends several microseconds on such
+ * a comprehension (it converts the list and each element on every access); the guard looks at the
+ * request's few tools directly.
  */
 public final class ElementGuards {
   private static final String OR = "_||_";
+  private static final String AND = "_&&_";
+  private static final String NOT = "!_";
   private static final String EQUALS = "_==_";
+  private static final String NOT_EQUALS = "_!=_";
+  private static final String IN = "@in";
 
   private ElementGuards() {}
 
-  /** One guard: some element of {@code request.<list>} has {@code field} equal to {@code value}. */
-  public record Guard(String list, String field, String value) {
-    /** Whether {@code request} has such an element. */
+  /** A predicate over one tool or skill. */
+  @FunctionalInterface
+  interface ElementTest {
+    boolean test(Object element);
+  }
+
+  /**
+   * One guard: whether some element of {@code request.<list>} passes the test is {@code exists}
+   * ({@code false} for a negated {@code exists}); {@code description} says which, for tests and
+   * traces of the loader.
+   */
+  public record Guard(String list, boolean exists, String description, ElementTest test) {
+    /** Whether the conjunct this guard stands for is true for {@code request}. */
     boolean holds(RequestSummary request) {
-      if (list.equals("tools")) {
-        for (RequestSummary.Tool tool : request.tools()) {
-          String actual = field.equals("name") ? tool.name() : tool.type();
-          if (value.equals(actual)) {
-            return true;
-          }
-        }
-        return false;
-      }
-      for (RequestSummary.Skill skill : request.skills()) {
-        String actual =
-            switch (field) {
-              case "skill_id" -> skill.skillId();
-              case "type" -> skill.type();
-              default -> skill.version();
-            };
-        if (value.equals(actual)) {
-          return true;
+      List<?> elements = list.equals("tools") ? request.tools() : request.skills();
+      for (int i = 0; i < elements.size(); i++) {
+        if (test.test(elements.get(i))) {
+          return exists;
         }
       }
-      return false;
+      return !exists;
+    }
+
+    @Override
+    public String toString() {
+      return (exists ? "" : "!") + list + ".exists(" + description + ")";
     }
   }
 
@@ -67,11 +78,16 @@ public final class ElementGuards {
 
   /**
    * The guard {@code expr} is, when it is the expansion of the {@code exists} macro over {@code
-   * request.tools} or {@code request.skills} with a predicate {@code x.field == "literal"}: the
+   * request.tools} or {@code request.skills} (or its negation) with a predicate of the subset: the
    * accumulator starts {@code false}, each step is {@code accumulator || predicate}, the result is
    * the accumulator.
    */
   private static Optional<Guard> guard(CelAbstractSyntaxTree ast, CelExpr expr) {
+    boolean exists = true;
+    if (isCall(expr, NOT, 1)) {
+      exists = false;
+      expr = expr.call().args().get(0);
+    }
     if (expr.getKind() != CelExpr.ExprKind.Kind.COMPREHENSION) {
       return Optional.empty();
     }
@@ -91,39 +107,166 @@ public final class ElementGuards {
       return Optional.empty();
     }
     CelExpr step = loop.loopStep();
-    if (step.getKind() != CelExpr.ExprKind.Kind.CALL
-        || !step.call().function().equals(OR)
-        || step.call().args().size() != 2
-        || !isIdent(step.call().args().get(0), loop.accuVar())) {
+    if (!isCall(step, OR, 2) || !isIdent(step.call().args().get(0), loop.accuVar())) {
       return Optional.empty();
     }
-    CelExpr predicate = step.call().args().get(1);
-    if (predicate.getKind() != CelExpr.ExprKind.Kind.CALL
-        || !predicate.call().function().equals(EQUALS)
-        || predicate.call().args().size() != 2) {
-      return Optional.empty();
+    StringBuilder description = new StringBuilder();
+    ElementTest test = predicate(ast, step.call().args().get(1), loop.iterVar(), list, description);
+    return test == null
+        ? Optional.empty()
+        : Optional.of(new Guard(list, exists, description.toString(), test));
+  }
+
+  /**
+   * {@code expr} compiled into a test of one element, or {@code null} when it is not of the subset;
+   * {@code description} gets its canonical text.
+   */
+  private static ElementTest predicate(
+      CelAbstractSyntaxTree ast, CelExpr expr, String element, String list, StringBuilder out) {
+    if (expr.getKind() != CelExpr.ExprKind.Kind.CALL) {
+      return null;
     }
-    CelExpr left = predicate.call().args().get(0);
-    CelExpr right = predicate.call().args().get(1);
-    String value = stringConstant(right);
-    CelExpr select = left;
-    if (value == null) {
-      value = stringConstant(left);
-      select = right;
+    CelExpr.CelCall call = expr.call();
+    String function = call.function();
+    if (call.target().isPresent()) {
+      // x.field.startsWith("literal"), endsWith, contains
+      if (call.args().size() != 1
+          || !(function.equals("startsWith")
+              || function.equals("endsWith")
+              || function.equals("contains"))) {
+        return null;
+      }
+      Field field = field(ast, call.target().get(), element, list);
+      String literal = stringConstant(call.args().get(0));
+      if (field == null || literal == null) {
+        return null;
+      }
+      out.append(field.name).append('.').append(function).append('(').append(quoted(literal));
+      out.append(')');
+      return switch (function) {
+        case "startsWith" -> e -> field.read(e).startsWith(literal);
+        case "endsWith" -> e -> field.read(e).endsWith(literal);
+        default -> e -> field.read(e).contains(literal);
+      };
     }
-    if (value == null
-        || select.getKind() != CelExpr.ExprKind.Kind.SELECT
-        || select.select().testOnly()
-        || ast.getReference(select.id()).isPresent()
-        || !isIdent(select.select().operand(), loop.iterVar())) {
-      return Optional.empty();
+    switch (function) {
+      case NOT -> {
+        if (call.args().size() != 1) {
+          return null;
+        }
+        out.append("!(");
+        ElementTest inner = predicate(ast, call.args().get(0), element, list, out);
+        out.append(')');
+        return inner == null ? null : e -> !inner.test(e);
+      }
+      case AND, OR -> {
+        if (call.args().size() != 2) {
+          return null;
+        }
+        out.append('(');
+        ElementTest left = predicate(ast, call.args().get(0), element, list, out);
+        out.append(function.equals(AND) ? " && " : " || ");
+        ElementTest right =
+            left == null ? null : predicate(ast, call.args().get(1), element, list, out);
+        out.append(')');
+        if (right == null) {
+          return null;
+        }
+        return function.equals(AND)
+            ? e -> left.test(e) && right.test(e)
+            : e -> left.test(e) || right.test(e);
+      }
+      case EQUALS, NOT_EQUALS -> {
+        if (call.args().size() != 2) {
+          return null;
+        }
+        CelExpr left = call.args().get(0);
+        CelExpr right = call.args().get(1);
+        String literal = stringConstant(right);
+        CelExpr select = left;
+        if (literal == null) {
+          literal = stringConstant(left);
+          select = right;
+        }
+        Field field = literal == null ? null : field(ast, select, element, list);
+        if (field == null) {
+          return null;
+        }
+        boolean equals = function.equals(EQUALS);
+        out.append(field.name).append(equals ? " == " : " != ").append(quoted(literal));
+        String value = literal;
+        return equals ? e -> value.equals(field.read(e)) : e -> !value.equals(field.read(e));
+      }
+      case IN -> {
+        if (call.args().size() != 2) {
+          return null;
+        }
+        Field field = field(ast, call.args().get(0), element, list);
+        CelExpr values = call.args().get(1);
+        if (field == null || values.getKind() != CelExpr.ExprKind.Kind.LIST) {
+          return null;
+        }
+        Set<String> set = new LinkedHashSet<>();
+        for (CelExpr value : values.list().elements()) {
+          String literal = stringConstant(value);
+          if (literal == null) {
+            return null;
+          }
+          set.add(literal);
+        }
+        out.append(field.name).append(" in [");
+        out.append(String.join(", ", set.stream().map(ElementGuards::quoted).toList()));
+        out.append(']');
+        Set<String> members = Set.copyOf(set);
+        return e -> members.contains(field.read(e));
+      }
+      default -> {
+        return null;
+      }
     }
-    String field = select.select().field();
-    boolean known =
+  }
+
+  /** A field of the element: {@code name}/{@code type} of a tool, or a skill's three. */
+  private record Field(String name, java.util.function.Function<Object, String> reader) {
+    String read(Object element) {
+      return reader.apply(element);
+    }
+  }
+
+  /** The element's field {@code expr} selects ({@code element.field}), or {@code null}. */
+  private static Field field(CelAbstractSyntaxTree ast, CelExpr expr, String element, String list) {
+    if (expr.getKind() != CelExpr.ExprKind.Kind.SELECT
+        || expr.select().testOnly()
+        || ast.getReference(expr.id()).isPresent()
+        || !isIdent(expr.select().operand(), element)) {
+      return null;
+    }
+    String name = expr.select().field();
+    java.util.function.Function<Object, String> reader =
         list.equals("tools")
-            ? field.equals("name") || field.equals("type")
-            : field.equals("skill_id") || field.equals("type") || field.equals("version");
-    return known ? Optional.of(new Guard(list, field, value)) : Optional.empty();
+            ? switch (name) {
+              case "name" -> e -> ((RequestSummary.Tool) e).name();
+              case "type" -> e -> ((RequestSummary.Tool) e).type();
+              default -> null;
+            }
+            : switch (name) {
+              case "skill_id" -> e -> ((RequestSummary.Skill) e).skillId();
+              case "type" -> e -> ((RequestSummary.Skill) e).type();
+              case "version" -> e -> ((RequestSummary.Skill) e).version();
+              default -> null;
+            };
+    return reader == null ? null : new Field(name, reader);
+  }
+
+  private static String quoted(String literal) {
+    return '"' + literal.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
+
+  private static boolean isCall(CelExpr expr, String function, int arguments) {
+    return expr.getKind() == CelExpr.ExprKind.Kind.CALL
+        && expr.call().target().isEmpty()
+        && expr.call().function().equals(function)
+        && expr.call().args().size() == arguments;
   }
 
   /** The variable an expression names: an identifier, or the name the checker resolved. */

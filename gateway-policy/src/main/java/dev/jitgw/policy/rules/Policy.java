@@ -100,8 +100,9 @@ public final class Policy {
    *
    * @param identityGuards the conjuncts of {@code when} that read the identity alone ({@link
    *     IdentityGuards}): when one is false for an identity, the rule never holds for it
-   * @param elementGuards the conjuncts of {@code when} that ask for a tool or skill by a field's
-   *     value ({@link ElementGuards}): when one does not hold for a request, the rule does not
+   * @param elementGuards the conjuncts of {@code when} that ask whether the request offers a tool
+   *     or skill of some kind ({@link ElementGuards}): when one does not hold for a request, the
+   *     rule does not
    */
   public record Rule(
       String name,

@@ -20,26 +20,43 @@ class ElementGuardsTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "request.tools.exists(t, t.name == \"bash\") | tools.name=bash",
-        "request.tools.exists(t, \"bash\" == t.name) | tools.name=bash",
-        "request.tools.exists(x, x.type == \"web_search_20250305\") | tools.type=web_search_20250305",
-        "'request.skills.exists(s, s.skill_id == \"pdf\") && request.stream' | skills.skill_id=pdf",
-        "request.skills.exists(s, s.version == \"latest\") | skills.version=latest",
+        "request.tools.exists(t, t.name == \"bash\") | tools.exists(name == \"bash\")",
+        "request.tools.exists(t, \"bash\" == t.name) | tools.exists(name == \"bash\")",
+        "request.tools.exists(x, x.type == \"web_search_20250305\")"
+            + " | tools.exists(type == \"web_search_20250305\")",
+        "'request.skills.exists(s, s.skill_id == \"pdf\") && request.stream'"
+            + " | skills.exists(skill_id == \"pdf\")",
+        "request.skills.exists(s, s.version == \"latest\") | skills.exists(version == \"latest\")",
         "'request.model == \"m\" && (request.tools.exists(t, t.name == \"a\")"
-            + " && request.tools.exists(t, t.name == \"b\"))' | tools.name=a,tools.name=b",
-        // Not guards: other macros, other predicates, other lists, a disjunction, a negation.
+            + " && request.tools.exists(t, t.name == \"b\"))'"
+            + " | tools.exists(name == \"a\");tools.exists(name == \"b\")",
+        "request.tools.exists(t, t.name != \"bash\") | tools.exists(name != \"bash\")",
+        "request.tools.exists(t, t.name.startsWith(\"bash\")) | tools.exists(name.startsWith(\"bash\"))",
+        "request.tools.exists(t, t.type.endsWith(\"_2025\")) | tools.exists(type.endsWith(\"_2025\"))",
+        "request.skills.exists(s, s.skill_id.contains(\"x\")) | skills.exists(skill_id.contains(\"x\"))",
+        "'request.tools.exists(t, t.name == \"a\" || t.type.startsWith(\"b\"))'"
+            + " | 'tools.exists((name == \"a\" || type.startsWith(\"b\")))'",
+        "'request.tools.exists(t, t.name == \"a\" && !(t.type == \"custom\"))'"
+            + " | tools.exists((name == \"a\" && !(type == \"custom\")))",
+        "'request.tools.exists(t, t.name in [\"a\", \"b\"])' | tools.exists(name in [\"a\", \"b\"])",
+        "'!request.tools.exists(t, t.name == \"a\")' | !tools.exists(name == \"a\")",
+        // Not guards: other macros, other lists, non-literals, other functions, a disjunction.
         "request.tools.all(t, t.name == \"bash\") | ''",
         "request.tools.exists_one(t, t.name == \"bash\") | ''",
-        "request.tools.exists(t, t.name != \"bash\") | ''",
-        "request.tools.exists(t, t.name.startsWith(\"bash\")) | ''",
         "request.tools.exists(t, t.name == identity.sub) | ''",
-        "'request.tools.exists(t, t.name == \"a\" || t.name == \"b\")' | ''",
+        "request.tools.exists(t, t.name.startsWith(identity.sub)) | ''",
+        "request.tools.exists(t, t.name.matches(\"^b\")) | ''",
+        "request.tools.exists(t, t.name.size() > 3) | ''",
+        "request.tools.exists(t, t.description == \"x\") | ''",
+        "'request.tools.exists(t, t.name in [\"a\", identity.sub])' | ''",
+        "'request.tools.exists(t, t.name == \"a\" || request.stream)' | ''",
         "'request.tools.exists(t, t.name == \"a\") || request.stream' | ''",
-        "'!request.tools.exists(t, t.name == \"a\")' | ''",
+        // CEL's parser drops an even number of negations.
+        "'!!request.tools.exists(t, t.name == \"a\")' | tools.exists(name == \"a\")",
         "identity.groups.exists(g, g == \"eng\") | ''",
         "[{\"name\": \"a\"}].exists(t, t.name == \"a\") | ''",
       })
-  void guardsAreExistsConjunctsComparingAFieldWithALiteral(String when, String expected) {
+  void guardsAreExistsConjunctsOverTheElementsFieldsAndLiterals(String when, String expected) {
     Policy policy =
         PolicyLoader.compile(
             "test",
@@ -48,10 +65,8 @@ class ElementGuardsTest {
                 + "'\n    deny: no\n");
 
     List<String> guards =
-        policy.rules().get(0).elementGuards().stream()
-            .map(g -> g.list() + "." + g.field() + "=" + g.value())
-            .toList();
-    assertThat(guards).isEqualTo(expected.isEmpty() ? List.of() : List.of(expected.split(",")));
+        policy.rules().get(0).elementGuards().stream().map(Object::toString).toList();
+    assertThat(guards).isEqualTo(expected.isEmpty() ? List.of() : List.of(expected.split(";")));
   }
 
   @Test
@@ -77,13 +92,32 @@ class ElementGuardsTest {
           - name: error-after-guard
             when: request.tools.exists(t, t.name == "editor") && identity.claims.missing == "x"
             allow: {}
+          - name: editor-without-custom-skills
+            when: >-
+              request.tools.exists(t, t.type.startsWith("text_editor"))
+              && !request.skills.exists(s, s.type == "custom")
+            deny: no editor
+          - name: shell-or-fetch
+            when: >-
+              request.tools.exists(t, t.name == "bash" || t.type.startsWith("web_fetch"))
+              && request.max_tokens > 1500
+            approve: {approvers: [security]}
+          - name: listed-not-dated
+            when: request.tools.exists(t, t.name in ["editor", "web_search"] && !t.type.endsWith("0728"))
+            deny: listed
+          - name: custom-then-error
+            when: >-
+              request.skills.exists(s, s.skill_id.contains("_0") && s.type != "anthropic")
+              && identity.claims.missing == "x"
+            allow: {}
           - name: everyone
             when: "true"
             allow: {}
         """;
     Policy guarded = PolicyLoader.compile("test", text);
     Policy unguarded = IdentityGuardsTest.evaluatedWhole(guarded);
-    assertThat(guarded.rules().stream().mapToInt(r -> r.elementGuards().size()).sum()).isEqualTo(6);
+    assertThat(guarded.rules().stream().mapToInt(r -> r.elementGuards().size()).sum())
+        .isEqualTo(11);
 
     String[] tools = {
       "{\"name\":\"bash\",\"type\":\"bash_20250124\"}",
