@@ -2,13 +2,14 @@ package dev.jitgw.audit.record;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jitgw.audit.store.AuditLog;
 import dev.jitgw.audit.store.AuditRecord;
 import dev.jitgw.core.decision.Decision;
 import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.identity.Identity;
+import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -94,66 +95,69 @@ public final class ExchangeRecorder {
       Decision decision,
       String policyVersion) {
     List<AuditRecord> records = new ArrayList<>();
-    ObjectNode fields = AuditRecord.fields();
-    ObjectNode who = fields.putObject("identity");
-    if (identity != null) {
-      who.put("sub", identity.subject()).put("iss", identity.issuer());
-      ArrayNode groups = who.putArray("groups");
-      int groupBudget = MAX_GROUP_CHARS;
-      for (String group : identity.groups()) {
-        groupBudget -= group.length() + 3;
-        if (groupBudget < 0) {
-          who.put("groups_omitted", identity.groups().size() - groups.size());
-          break;
-        }
-        groups.add(group);
-      }
-      identity.purpose().ifPresent(purpose -> who.put("purpose", purpose));
-    }
-    fields.put("method", method);
-    if (uri.length() > MAX_PATH_CHARS) {
-      // Only with a raised http.max_uri_length; the record must stay under its cap.
-      fields.put("path", uri.substring(0, MAX_PATH_CHARS)).put("path_length", uri.length());
-    } else {
-      fields.put("path", uri);
-    }
-    ObjectNode headerFields = fields.putObject("headers");
-    int budget = MAX_HEADER_CHARS;
-    int omitted = 0;
-    for (Map.Entry<String, String> header : headers.entrySet()) {
-      int cost = header.getKey().length() + header.getValue().length() + 6;
-      if (cost > budget) {
-        omitted++;
-        continue;
-      }
-      budget -= cost;
-      headerFields.put(header.getKey(), header.getValue());
-    }
-    if (omitted > 0) {
-      fields.put("headers_omitted", omitted);
-    }
-    if (summary != null && !summary.model().isEmpty()) {
-      fields.put("model", summary.model());
-      fields.put("stream", summary.stream());
-      fields.put("max_tokens", summary.maxTokens());
-    }
     boolean text = bodyIsText(body);
     List<int[]> parts = split(body, text ? PART_BYTES : PART_BYTES * 3 / 4, text);
-    fields.put("body_size", body.length);
-    fields.put("body_sha256", sha256(body));
-    fields.put(
-        "body_encoding", text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
-    fields.put("body_parts", parts.size());
-    records.add(new AuditRecord(AuditRecord.REQUEST, exchangeId, fields));
+    String bodySha256 = sha256(body);
+    records.add(
+        AuditRecord.written(
+            AuditRecord.REQUEST,
+            exchangeId,
+            identity == null ? null : identity.subject(),
+            out -> {
+              out.writeObjectFieldStart("identity");
+              if (identity != null) {
+                writeIdentity(out, identity);
+              }
+              out.writeEndObject();
+              out.writeStringField("method", method);
+              if (uri.length() > MAX_PATH_CHARS) {
+                // Only with a raised http.max_uri_length; the record must stay under its cap.
+                out.writeStringField("path", uri.substring(0, MAX_PATH_CHARS));
+                out.writeNumberField("path_length", uri.length());
+              } else {
+                out.writeStringField("path", uri);
+              }
+              out.writeObjectFieldStart("headers");
+              int budget = MAX_HEADER_CHARS;
+              int omitted = 0;
+              for (Map.Entry<String, String> header : headers.entrySet()) {
+                int cost = header.getKey().length() + header.getValue().length() + 6;
+                if (cost > budget) {
+                  omitted++;
+                  continue;
+                }
+                budget -= cost;
+                out.writeStringField(header.getKey(), header.getValue());
+              }
+              out.writeEndObject();
+              if (omitted > 0) {
+                out.writeNumberField("headers_omitted", omitted);
+              }
+              if (summary != null && !summary.model().isEmpty()) {
+                out.writeStringField("model", summary.model());
+                out.writeBooleanField("stream", summary.stream());
+                out.writeNumberField("max_tokens", summary.maxTokens());
+              }
+              out.writeNumberField("body_size", body.length);
+              out.writeStringField("body_sha256", bodySha256);
+              out.writeStringField(
+                  "body_encoding",
+                  text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
+              out.writeNumberField("body_parts", parts.size());
+            }));
     for (int i = 0; i < parts.size(); i++) {
       int[] part = parts.get(i);
-      ObjectNode partFields = AuditRecord.fields().put("part", i);
-      partFields.put(
-          "data",
-          text
-              ? RecordedBytes.text(body, part[0], part[1])
-              : RecordedBytes.base64(body, part[0], part[1]));
-      records.add(new AuditRecord(AuditRecord.REQUEST_BODY, exchangeId, partFields));
+      int index = i;
+      records.add(
+          AuditRecord.written(
+              AuditRecord.REQUEST_BODY,
+              exchangeId,
+              null,
+              out -> {
+                out.writeNumberField("part", index);
+                out.writeFieldName("data");
+                RecordedBytes.write(out, body, part[0], part[1], text);
+              }));
     }
     if (decision != null) {
       records.add(decisionRecord(decision, policyVersion));
@@ -178,42 +182,92 @@ public final class ExchangeRecorder {
     return recorded && requestFailure == null;
   }
 
-  private AuditRecord decisionRecord(Decision decision, String policyVersion) {
-    ObjectNode fields = AuditRecord.fields();
-    if (decision instanceof Decision.Allow allow) {
-      fields.put("decision", "allow").put("rule", allow.ruleName());
-      putVersion(fields, policyVersion);
-      ArrayNode mask = fields.putArray("mask");
-      allow.mask().forEach(mask::add);
-      allow.route().ifPresent(route -> fields.put("route", route));
-    } else if (decision instanceof Decision.Deny deny) {
-      fields.put("decision", "deny");
-      deny.ruleName().ifPresent(rule -> fields.put("rule", rule));
-      fields.put("reason", deny.reason());
-      putVersion(fields, policyVersion);
-    } else if (decision instanceof Decision.Hold hold) {
-      fields.put("decision", "hold").put("rule", hold.ruleName());
-      putVersion(fields, policyVersion);
-      ArrayNode approvers = fields.putArray("approvers");
-      hold.approvers().forEach(approvers::add);
+  /** {@code sub}, {@code iss}, {@code groups} (within their budget) and {@code purpose}. */
+  private static void writeIdentity(JsonGenerator out, Identity identity) throws IOException {
+    out.writeStringField("sub", identity.subject());
+    out.writeStringField("iss", identity.issuer());
+    out.writeArrayFieldStart("groups");
+    List<String> groups = identity.groups();
+    int groupBudget = MAX_GROUP_CHARS;
+    int written = 0;
+    for (String group : groups) {
+      groupBudget -= group.length() + 3;
+      if (groupBudget < 0) {
+        break;
+      }
+      out.writeString(group);
+      written++;
     }
-    return new AuditRecord(AuditRecord.DECISION, exchangeId, fields);
+    out.writeEndArray();
+    if (written < groups.size()) {
+      out.writeNumberField("groups_omitted", groups.size() - written);
+    }
+    if (identity.purpose().isPresent()) {
+      out.writeStringField("purpose", identity.purpose().get());
+    }
   }
 
-  private static void putVersion(ObjectNode fields, String policyVersion) {
+  private AuditRecord decisionRecord(Decision decision, String policyVersion) {
+    return AuditRecord.written(
+        AuditRecord.DECISION,
+        exchangeId,
+        null,
+        out -> {
+          if (decision instanceof Decision.Allow allow) {
+            out.writeStringField("decision", "allow");
+            out.writeStringField("rule", allow.ruleName());
+            writeVersion(out, policyVersion);
+            out.writeArrayFieldStart("mask");
+            for (String profile : allow.mask()) {
+              out.writeString(profile);
+            }
+            out.writeEndArray();
+            if (allow.route().isPresent()) {
+              out.writeStringField("route", allow.route().get());
+            }
+          } else if (decision instanceof Decision.Deny deny) {
+            out.writeStringField("decision", "deny");
+            if (deny.ruleName().isPresent()) {
+              out.writeStringField("rule", deny.ruleName().get());
+            }
+            out.writeStringField("reason", deny.reason());
+            writeVersion(out, policyVersion);
+          } else if (decision instanceof Decision.Hold hold) {
+            out.writeStringField("decision", "hold");
+            out.writeStringField("rule", hold.ruleName());
+            writeVersion(out, policyVersion);
+            out.writeArrayFieldStart("approvers");
+            for (String approver : hold.approvers()) {
+              out.writeString(approver);
+            }
+            out.writeEndArray();
+          }
+        });
+  }
+
+  private static void writeVersion(JsonGenerator out, String policyVersion) throws IOException {
     if (policyVersion != null) {
-      fields.put("policy_version", policyVersion);
+      out.writeStringField("policy_version", policyVersion);
     }
   }
 
   /** The head of the response as sent to the caller. */
   public void responseHead(int status, Map<String, String> headers) {
-    ObjectNode fields = AuditRecord.fields();
-    fields.put("offset_ms", offsetMillis(System.nanoTime()));
-    fields.put("status", status);
-    ObjectNode headerFields = fields.putObject("headers");
-    headers.forEach(headerFields::put);
-    pending.add(new AuditRecord(AuditRecord.RESPONSE_HEAD, exchangeId, fields));
+    long offset = offsetMillis(System.nanoTime());
+    pending.add(
+        AuditRecord.written(
+            AuditRecord.RESPONSE_HEAD,
+            exchangeId,
+            null,
+            out -> {
+              out.writeNumberField("offset_ms", offset);
+              out.writeNumberField("status", status);
+              out.writeObjectFieldStart("headers");
+              for (Map.Entry<String, String> header : headers.entrySet()) {
+                out.writeStringField(header.getKey(), header.getValue());
+              }
+              out.writeEndObject();
+            }));
   }
 
   /** Bytes written to the caller now (the recorder copies what it keeps). */
@@ -251,10 +305,27 @@ public final class ExchangeRecorder {
 
   /** Counts of masked values per detector, when a masking profile applied. */
   public void masking(Map<String, Long> counts) {
-    ObjectNode fields = AuditRecord.fields();
-    ObjectNode countFields = fields.putObject("counts");
-    counts.forEach(countFields::put);
-    pending.add(new AuditRecord(AuditRecord.MASKING, exchangeId, fields));
+    pending.add(
+        AuditRecord.written(
+            AuditRecord.MASKING,
+            exchangeId,
+            null,
+            out -> {
+              out.writeObjectFieldStart("counts");
+              writeCounts(out, counts);
+              out.writeEndObject();
+            }));
+  }
+
+  private static void writeCounts(JsonGenerator out, Map<String, Long> counts) throws IOException {
+    for (Map.Entry<String, Long> count : counts.entrySet()) {
+      out.writeFieldName(count.getKey());
+      if (count.getValue() == null) {
+        out.writeNull();
+      } else {
+        out.writeNumber(count.getValue());
+      }
+    }
   }
 
   /**
@@ -290,23 +361,33 @@ public final class ExchangeRecorder {
     }
     // The last chunk goes with the end, in one submission.
     makeChunk();
-    ObjectNode fields = AuditRecord.fields();
-    fields.put("outcome", outcome);
-    if (status > 0) {
-      fields.put("status", status);
-    } else {
-      fields.putNull("status");
-    }
-    fields.put("duration_ms", offsetMillis(System.nanoTime()));
-    fields.put("bytes", receivedBytes);
-    if (usage != null && !usage.isEmpty()) {
-      ObjectNode usageFields = fields.putObject("usage");
-      usage.forEach(usageFields::put);
-    }
-    if (error != null) {
-      fields.put("error", error);
-    }
-    pending.add(new AuditRecord(AuditRecord.RESPONSE_END, exchangeId, fields));
+    String endOutcome = outcome;
+    String endError = error;
+    long duration = offsetMillis(System.nanoTime());
+    long bytes = receivedBytes;
+    pending.add(
+        AuditRecord.written(
+            AuditRecord.RESPONSE_END,
+            exchangeId,
+            null,
+            out -> {
+              out.writeStringField("outcome", endOutcome);
+              if (status > 0) {
+                out.writeNumberField("status", status);
+              } else {
+                out.writeNullField("status");
+              }
+              out.writeNumberField("duration_ms", duration);
+              out.writeNumberField("bytes", bytes);
+              if (usage != null && !usage.isEmpty()) {
+                out.writeObjectFieldStart("usage");
+                writeCounts(out, usage);
+                out.writeEndObject();
+              }
+              if (endError != null) {
+                out.writeStringField("error", endError);
+              }
+            }));
     appendPending();
   }
 
@@ -339,24 +420,32 @@ public final class ExchangeRecorder {
       }
     }
     text &= escaped <= raw * 3 / 2 + 64;
-    ObjectNode fields = AuditRecord.fields();
-    fields.put("part", chunkPart++);
-    fields.put("encoding", text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
-    ArrayNode pieces = fields.putArray("pieces");
-    for (Piece piece : batch) {
-      byte[] data = piece.data();
-      pieces
-          .addObject()
-          .put("offset_ms", piece.offsetMillis())
-          .put(
-              "data",
-              text
-                  ? RecordedBytes.text(data, 0, data.length)
-                  : RecordedBytes.base64(data, 0, data.length));
-    }
+    boolean asText = text;
+    int part = chunkPart++;
+    AuditRecord chunk =
+        AuditRecord.written(
+            AuditRecord.RESPONSE_CHUNK,
+            exchangeId,
+            null,
+            out -> {
+              out.writeNumberField("part", part);
+              out.writeStringField(
+                  "encoding",
+                  asText ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
+              out.writeArrayFieldStart("pieces");
+              for (Piece piece : batch) {
+                byte[] data = piece.data();
+                out.writeStartObject();
+                out.writeNumberField("offset_ms", piece.offsetMillis());
+                out.writeFieldName("data");
+                RecordedBytes.write(out, data, 0, data.length, asText);
+                out.writeEndObject();
+              }
+              out.writeEndArray();
+            });
     batch.clear();
     batchBytes = 0;
-    pending.add(new AuditRecord(AuditRecord.RESPONSE_CHUNK, exchangeId, fields));
+    pending.add(chunk);
   }
 
   /** Appends the pending records in one submission, without waiting. */

@@ -1,10 +1,7 @@
 package dev.jitgw.audit.record;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
 import java.util.Base64;
 
 /**
@@ -17,20 +14,66 @@ final class RecordedBytes {
 
   private RecordedBytes() {}
 
+  /**
+   * Whether {@code [from, to)} is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
+   * nothing above U+10FFFF), as the JDK's strict decoder decides, without decoding.
+   */
   static boolean isUtf8(byte[] bytes, int from, int to) {
-    try {
-      UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes, from, to - from));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
+    int i = from;
+    while (i < to) {
+      int b = bytes[i];
+      if (b >= 0) {
+        i++;
+        continue;
+      }
+      b &= 0xFF;
+      int needed;
+      int min;
+      if (b >= 0xC2 && b <= 0xDF) {
+        needed = 1;
+        min = 0x80;
+      } else if (b >= 0xE0 && b <= 0xEF) {
+        needed = 2;
+        min = 0x800;
+      } else if (b >= 0xF0 && b <= 0xF4) {
+        needed = 3;
+        min = 0x10000;
+      } else {
+        return false;
+      }
+      if (to - i <= needed) {
+        return false;
+      }
+      int cp = b & (0x3F >> needed);
+      for (int k = 1; k <= needed; k++) {
+        int c = bytes[i + k] & 0xFF;
+        if ((c & 0xC0) != 0x80) {
+          return false;
+        }
+        cp = (cp << 6) | (c & 0x3F);
+      }
+      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return false;
+      }
+      i += needed + 1;
+    }
+    return true;
+  }
+
+  /**
+   * Writes {@code [from, to)} as a JSON string: escaped as it is (UTF-8 that {@link #isUtf8}
+   * accepted) when {@code text}, else base64. The bytes are those {@code writeString} gives for the
+   * decoded text, without decoding it.
+   */
+  static void write(JsonGenerator out, byte[] bytes, int from, int to, boolean text)
+      throws IOException {
+    if (text) {
+      out.writeUTF8String(bytes, from, to - from);
+    } else {
+      out.writeString(base64(bytes, from, to));
     }
   }
 
-  /** The length of {@code bytes} (UTF-8) as the contents of a JSON string Jackson writes. */
   static long escapedLength(byte[] bytes, int from, int to) {
     long length = 0;
     for (int i = from; i < to; i++) {
@@ -65,10 +108,6 @@ final class RecordedBytes {
   /** The end of the largest prefix of {@code [from, limit)} that does not cut a character. */
   static int charBoundary(byte[] bytes, int from, int limit) {
     return limit - incompleteTail(bytes, from, limit);
-  }
-
-  static String text(byte[] bytes, int from, int to) {
-    return new String(bytes, from, to - from, UTF_8);
   }
 
   static String base64(byte[] bytes, int from, int to) {

@@ -2,6 +2,9 @@ package dev.jitgw.audit.store;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,6 +39,7 @@ public final class AuditRecord {
       List.of("seq", "prev", "time", "type", "exchange_id");
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonFactory JSON = MAPPER.getFactory();
 
   private final String type;
   private final String exchangeId;
@@ -48,18 +52,65 @@ public final class AuditRecord {
   private final byte[] tail;
 
   public AuditRecord(String type, String exchangeId, ObjectNode payload) {
-    this.type = requireNonNull(type, "type");
+    this(type, exchangeId, subjectOf(type, payload), encode(type, exchangeId, payload));
+  }
+
+  private AuditRecord(String type, String exchangeId, String subject, byte[] tail) {
+    this.type = type;
+    this.exchangeId = exchangeId;
+    this.subject = subject;
+    this.tail = tail;
+  }
+
+  /** Writes a record's fields, in order, with a generator (no tree is built). */
+  @FunctionalInterface
+  public interface FieldWriter {
+    void write(JsonGenerator out) throws IOException;
+  }
+
+  /**
+   * A record whose fields {@code fields} writes as a generator: the same bytes as the tree of the
+   * same fields in the same order, without building the tree (the data plane's records). The writer
+   * must not write the reserved fields ({@code seq}, {@code prev}, {@code time}, {@code type},
+   * {@code exchange_id}).
+   *
+   * @param subject the subject a {@code request} record is indexed under, or {@code null}
+   */
+  public static AuditRecord written(
+      String type, String exchangeId, String subject, FieldWriter fields) {
+    requireNonNull(type, "type");
+    requireNonNull(fields, "fields");
+    checkExchangeId(exchangeId);
+    ByteArrayBuilder bytes = new ByteArrayBuilder(512);
+    try (JsonGenerator out = JSON.createGenerator(bytes)) {
+      out.writeStartObject();
+      out.writeStringField("type", type);
+      if (exchangeId != null) {
+        out.writeStringField("exchange_id", exchangeId);
+      }
+      fields.write(out);
+      out.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new AuditRecord(
+        type, exchangeId, REQUEST.equals(type) ? subject : null, bytes.toByteArray());
+  }
+
+  private static String subjectOf(String type, ObjectNode payload) {
+    requireNonNull(payload, "payload");
+    return REQUEST.equals(type) ? payload.path("identity").path("sub").textValue() : null;
+  }
+
+  private static byte[] encode(String type, String exchangeId, ObjectNode payload) {
+    requireNonNull(type, "type");
     requireNonNull(payload, "payload");
     for (String reserved : RESERVED) {
       if (payload.has(reserved)) {
         throw new IllegalArgumentException("the writer sets " + reserved + ", not the payload");
       }
     }
-    if (exchangeId != null && !exchangeId.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
-      throw new IllegalArgumentException("exchange id must be printable ASCII: " + exchangeId);
-    }
-    this.exchangeId = exchangeId;
-    this.subject = REQUEST.equals(type) ? payload.path("identity").path("sub").textValue() : null;
+    checkExchangeId(exchangeId);
     ObjectNode head = JsonNodeFactory.instance.objectNode();
     head.put("type", type);
     if (exchangeId != null) {
@@ -68,9 +119,21 @@ public final class AuditRecord {
     // The payload's own nodes, not copies: they are written out here and not kept.
     head.setAll(payload);
     try {
-      this.tail = MAPPER.writeValueAsBytes(head);
+      return MAPPER.writeValueAsBytes(head);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void checkExchangeId(String exchangeId) {
+    if (exchangeId == null) {
+      return;
+    }
+    for (int i = 0; i < exchangeId.length(); i++) {
+      char c = exchangeId.charAt(i);
+      if (c <= 0x20 || c >= 0x7F) {
+        throw new IllegalArgumentException("exchange id must be printable ASCII: " + exchangeId);
+      }
     }
   }
 

@@ -113,6 +113,25 @@ class ExchangeRecorderTest {
   }
 
   @Test
+  void aBodyOfCharactersOutsideTheBmpFitsItsRecordsAsText() throws Exception {
+    // Jackson's string writer escapes each such character as two \\uXXXX (12 bytes for 4): a
+    // 32 KiB part of them came to 96 KiB, past the record cap. The bytes are now written as they
+    // are, so a part's record is as long as its escaped bytes.
+    byte[] body = ("{\"text\":\"" + "\ud83d\ude00".repeat(20_000) + "\"}").getBytes(UTF_8);
+    new ExchangeRecorder(auditLog, "EX3", System.nanoTime())
+        .request(ALICE, "POST", "/v1/messages", Map.of(), body, null, null, null)
+        .join();
+
+    List<JsonNode> records = records();
+    assertThat(records.get(0).get("body_encoding").asText()).isEqualTo("utf-8");
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    records.stream()
+        .skip(1)
+        .forEach(r -> joined.writeBytes(r.get("data").asText().getBytes(UTF_8)));
+    assertThat(joined.toByteArray()).isEqualTo(body);
+  }
+
+  @Test
   void aBinaryBodyIsRecordedInBase64() throws Exception {
     byte[] body = new byte[70_000];
     new Random(7).nextBytes(body);

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The writer's spliced encoding is byte for byte what Jackson writes for the whole record. */
+/**
+ * The writer's spliced encoding is byte for byte what Jackson writes for the whole record, whether
+ * the record was made from a tree or written with a generator.
+ */
 class RecordEncoderTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -36,17 +41,46 @@ class RecordEncoderTest {
     String[] alphabet = {"a", "\"", "\\", "\n", "\u0001", "é", "€", "😀", "<", "/", " "};
     for (int i = 0; i < 2_000; i++) {
       ObjectNode payload = AuditRecord.fields();
+      // The same fields again, for a record written with a generator.
+      List<AuditRecord.FieldWriter> writes = new ArrayList<>();
       int fields = random.nextInt(5);
       for (int f = 0; f < fields; f++) {
-        StringBuilder value = new StringBuilder();
+        StringBuilder builder = new StringBuilder();
         for (int c = random.nextInt(20); c > 0; c--) {
-          value.append(alphabet[random.nextInt(alphabet.length)]);
+          builder.append(alphabet[random.nextInt(alphabet.length)]);
         }
+        String value = builder.toString();
+        String name = "f" + f;
         switch (random.nextInt(4)) {
-          case 0 -> payload.put("f" + f, value.toString());
-          case 1 -> payload.put("n" + f, random.nextLong());
-          case 2 -> payload.putObject("o" + f).put("k" + value, value.toString());
-          default -> payload.putArray("a" + f).add(value.toString()).add(random.nextDouble());
+          case 0 -> {
+            payload.put(name, value);
+            writes.add(out -> out.writeStringField(name, value));
+          }
+          case 1 -> {
+            long number = random.nextLong();
+            payload.put(name, number);
+            writes.add(out -> out.writeNumberField(name, number));
+          }
+          case 2 -> {
+            payload.putObject(name).put("k" + value, value);
+            writes.add(
+                out -> {
+                  out.writeObjectFieldStart(name);
+                  out.writeStringField("k" + value, value);
+                  out.writeEndObject();
+                });
+          }
+          default -> {
+            double number = random.nextDouble();
+            payload.putArray(name).add(value).add(number);
+            writes.add(
+                out -> {
+                  out.writeArrayFieldStart(name);
+                  out.writeString(value);
+                  out.writeNumber(number);
+                  out.writeEndArray();
+                });
+          }
         }
       }
       String id = random.nextBoolean() ? null : "ex\"\\" + i;
@@ -59,6 +93,17 @@ class RecordEncoderTest {
       AuditRecord record = new AuditRecord("t" + alphabet[i % alphabet.length], id, payload);
 
       byte[] spliced = RecordEncoder.encode(seq, prev, time, record);
+      AuditRecord written =
+          AuditRecord.written(
+              record.type(),
+              id,
+              null,
+              out -> {
+                for (AuditRecord.FieldWriter write : writes) {
+                  write.write(out);
+                }
+              });
+      assertThat(RecordEncoder.encode(seq, prev, time, written)).isEqualTo(spliced);
 
       assertThat(new String(spliced, java.nio.charset.StandardCharsets.UTF_8))
           .isEqualTo(
