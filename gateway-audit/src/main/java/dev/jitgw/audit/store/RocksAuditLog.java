@@ -312,7 +312,7 @@ public final class RocksAuditLog implements AuditLog {
         accepted.add(submission);
         for (int i = 0; i < encoded.size(); i++) {
           Encoded record = encoded.get(i);
-          appendToBatch(batch, submission.records.get(i), record.bytes(), record.leaf(), now);
+          appendToBatch(batch, submission.records, i, record.bytes(), record.leaf(), now);
         }
       }
       if (accepted.isEmpty()) {
@@ -390,9 +390,15 @@ public final class RocksAuditLog implements AuditLog {
     return encoded;
   }
 
+  /**
+   * Puts {@code records.get(i)} with its tree nodes and index entries into the batch. The records
+   * of one exchange that follow each other in a submission share one exchange index entry, on the
+   * first of them, whose value is how many there are (an empty value, as written before, is one).
+   */
   private void appendToBatch(
-      WriteBatch batch, AuditRecord record, byte[] bytes, byte[] leaf, Instant now)
+      WriteBatch batch, List<AuditRecord> records, int i, byte[] bytes, byte[] leaf, Instant now)
       throws RocksDBException {
+    AuditRecord record = records.get(i);
     long seq = tree.size();
     byte[] seqKey = Keys.seq(seq);
     batch.put(store.records(), seqKey, bytes);
@@ -404,7 +410,16 @@ public final class RocksAuditLog implements AuditLog {
     if (exchangeId == null) {
       return;
     }
-    batch.put(store.indexes(), Keys.exchangeRecord(exchangeId, seq), new byte[0]);
+    if (i == 0 || !exchangeId.equals(records.get(i - 1).exchangeId())) {
+      int run = 1;
+      while (i + run < records.size() && exchangeId.equals(records.get(i + run).exchangeId())) {
+        run++;
+      }
+      batch.put(
+          store.indexes(),
+          Keys.exchangeRecord(exchangeId, seq),
+          run == 1 ? new byte[0] : ByteBuffer.allocate(4).putInt(run).array());
+    }
     switch (record.type()) {
       case AuditRecord.REQUEST -> {
         long millis = now.toEpochMilli();
@@ -716,8 +731,10 @@ public final class RocksAuditLog implements AuditLog {
         if (key.length != prefix.length + 8) {
           continue; // an id that merely starts with this one
         }
-        long seq = ByteBuffer.wrap(key, prefix.length, 8).getLong();
-        if (seq < durableSize) {
+        long first = ByteBuffer.wrap(key, prefix.length, 8).getLong();
+        byte[] value = it.value();
+        int run = value.length == 4 ? ByteBuffer.wrap(value).getInt() : 1;
+        for (long seq = first; seq < first + run && seq < durableSize; seq++) {
           records.add(read(store.records(), Keys.seq(seq)));
         }
       }

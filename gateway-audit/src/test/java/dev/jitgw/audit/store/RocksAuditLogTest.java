@@ -336,6 +336,29 @@ class RocksAuditLogTest {
   }
 
   @Test
+  void theRecordsOfAnExchangeAreFoundWhereverTheirSubmissionsPutThem() throws Exception {
+    RocksAuditLog log = open();
+    // One index entry covers each run of an exchange's records in a submission; runs of one
+    // record, and the entries stores written before runs, have an empty value.
+    log.append(List.of(request("A", "alice"), end("A"), end("A"), request("B", "bob"))).join();
+    log.append(List.of(end("B"), end("A"), end("B"), end("B"))).join();
+    log.append(request("C", "carol")).join();
+
+    assertThat(log.exchange("A"))
+        .extracting(r -> JSON.readTree(r).get("seq").asLong())
+        .containsExactly(0L, 1L, 2L, 5L);
+    assertThat(log.exchange("B"))
+        .extracting(r -> JSON.readTree(r).get("seq").asLong())
+        .containsExactly(3L, 4L, 6L, 7L);
+    assertThat(log.exchange("C"))
+        .extracting(r -> JSON.readTree(r).get("seq").asLong())
+        .containsExactly(8L);
+    log.close();
+    RocksAuditLog reopened = open();
+    assertThat(reopened.exchange("A")).hasSize(4);
+  }
+
+  @Test
   void aRecordOverTheSizeCapIsRefusedAndTheLogCarriesOn() throws Exception {
     RocksAuditLog log = open();
     ObjectNode fields = AuditRecord.fields().put("data", "x".repeat(70_000));
