@@ -45,6 +45,13 @@ public final class ExchangeRecorder {
   static final int MAX_GROUP_CHARS = 8 * 1024;
   static final int MAX_PATH_CHARS = 16 * 1024;
 
+  /**
+   * A body whose encoded form is at most this long is carried in the {@code request} record as
+   * {@code body}; longer ones follow it as {@code request_body} parts. With the header, group and
+   * path budgets the record stays under its 64 KiB cap.
+   */
+  static final int MAX_INLINE_BODY_BYTES = 8 * 1024;
+
   /** What a piece costs in its record beyond its data: {@code {"offset_ms":N,"data":""},}. */
   private static final int PIECE_OVERHEAD = 48;
 
@@ -82,8 +89,9 @@ public final class ExchangeRecorder {
   }
 
   /**
-   * Appends the {@code request} record, its body parts and — when the policy has decided — the
-   * {@code decision}, atomically; the future completes when they are durable.
+   * Appends the {@code request} record (with the body when it is small), its body parts and — when
+   * the policy has decided — the {@code decision}, atomically; the future completes when they are
+   * durable.
    */
   public CompletableFuture<Long> request(
       Identity identity,
@@ -96,7 +104,12 @@ public final class ExchangeRecorder {
       String policyVersion) {
     List<AuditRecord> records = new ArrayList<>();
     boolean text = bodyIsText(body);
-    List<int[]> parts = split(body, text ? PART_BYTES : PART_BYTES * 3 / 4, text);
+    long encodedLength =
+        text ? RecordedBytes.escapedLength(body, 0, body.length) : (body.length + 2) / 3 * 4L;
+    // A body this small goes in the request record itself: one record less per exchange.
+    boolean inline = encodedLength <= MAX_INLINE_BODY_BYTES;
+    List<int[]> parts =
+        inline ? List.of() : split(body, text ? PART_BYTES : PART_BYTES * 3 / 4, text);
     String bodySha256 = sha256(body);
     records.add(
         AuditRecord.written(
@@ -144,6 +157,10 @@ public final class ExchangeRecorder {
                   "body_encoding",
                   text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
               out.writeNumberField("body_parts", parts.size());
+              if (inline) {
+                out.writeFieldName("body");
+                RecordedBytes.write(out, body, 0, body.length, text);
+              }
             }));
     for (int i = 0; i < parts.size(); i++) {
       int[] part = parts.get(i);

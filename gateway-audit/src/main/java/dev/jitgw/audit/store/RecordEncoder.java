@@ -29,9 +29,8 @@ final class RecordEncoder {
   static byte[] encode(long seq, byte[] prevLeafHash, String time, AuditRecord record) {
     StringBuilder head = new StringBuilder(128).append("{\"seq\":").append(seq);
     if (prevLeafHash != null) {
-      head.append(",\"prev\":\"");
-      HexFormat.of().formatHex(head, prevLeafHash);
-      head.append('"');
+      // formatHex to a String: the Appendable overload goes through append(char) byte by byte.
+      head.append(",\"prev\":\"").append(HexFormat.of().formatHex(prevLeafHash)).append('"');
     }
     head.append(",\"time\":\"").append(time).append("\",");
     byte[] tail = record.tail();

@@ -125,7 +125,10 @@ public final class RocksAuditLog implements AuditLog {
   private long lastCheckpointNanos;
   private long nextProbeNanos;
   private boolean treeStale;
-  private final List<Put> nodePuts = new ArrayList<>();
+
+  /** The batch's tree nodes by level, each level's in index order. */
+  private final List<List<Put>> nodePuts = new ArrayList<>();
+
   private final List<Put> indexPuts = new ArrayList<>();
 
   private RocksAuditLog(
@@ -302,7 +305,7 @@ public final class RocksAuditLog implements AuditLog {
     List<Long> firstSeqs = new ArrayList<>(submissions.size());
     // The batch names column family handles: built and written under the read lock, so the store
     // cannot be closed (and its handles freed) while the batch uses them.
-    nodePuts.clear();
+    nodePuts.forEach(List::clear);
     indexPuts.clear();
     storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
@@ -409,7 +412,10 @@ public final class RocksAuditLog implements AuditLog {
     byte[] seqKey = Keys.seq(seq);
     batch.put(store.records(), seqKey, bytes);
     for (var node : tree.append(leaf)) {
-      nodePuts.add(new Put(Keys.node(node.level(), node.index()), node.hash()));
+      while (nodePuts.size() <= node.level()) {
+        nodePuts.add(new ArrayList<>());
+      }
+      nodePuts.get(node.level()).add(new Put(Keys.node(node.level(), node.index()), node.hash()));
     }
     lastLeaf = leaf;
     String exchangeId = record.exchangeId();
@@ -449,9 +455,12 @@ public final class RocksAuditLog implements AuditLog {
    * The sort is stable, so a put and a delete of one key stay in their order.
    */
   private void putSorted(WriteBatch batch) throws RocksDBException {
-    nodePuts.sort(Put.BY_KEY);
-    for (Put put : nodePuts) {
-      batch.put(store.nodes(), put.key(), put.value());
+    // Node keys are the level, then the index; each level's nodes were made in index order.
+    for (List<Put> level : nodePuts) {
+      for (Put put : level) {
+        batch.put(store.nodes(), put.key(), put.value());
+      }
+      level.clear();
     }
     indexPuts.sort(Put.BY_KEY);
     for (Put put : indexPuts) {

@@ -132,6 +132,41 @@ class ExchangeRecorderTest {
   }
 
   @Test
+  void aBodyUpToTheInlineSizeIsCarriedInTheRequestRecordAndALargerOneInParts() throws Exception {
+    // Encoded lengths: a quote escapes to two bytes, so the limit is met with escapes counted.
+    String atLimit = "\"".repeat(ExchangeRecorder.MAX_INLINE_BODY_BYTES / 2);
+    String overLimit = atLimit + "x";
+    byte[] binary = {(byte) 0xff, 0, 1};
+    new ExchangeRecorder(auditLog, "EX4", System.nanoTime())
+        .request(ALICE, "POST", "/v1/messages", Map.of(), atLimit.getBytes(UTF_8), null, null, null)
+        .join();
+    new ExchangeRecorder(auditLog, "EX5", System.nanoTime())
+        .request(
+            ALICE, "POST", "/v1/messages", Map.of(), overLimit.getBytes(UTF_8), null, null, null)
+        .join();
+    new ExchangeRecorder(auditLog, "EX6", System.nanoTime())
+        .request(ALICE, "POST", "/v1/files", Map.of(), binary, null, null, null)
+        .join();
+    new ExchangeRecorder(auditLog, "EX7", System.nanoTime())
+        .request(ALICE, "GET", "/v1/models", Map.of(), new byte[0], null, null, null)
+        .join();
+
+    List<JsonNode> records = records();
+    assertThat(records)
+        .extracting(r -> r.get("type").asText())
+        .containsExactly("request", "request", "request_body", "request", "request");
+    assertThat(records.get(0).get("body_parts").asInt()).isZero();
+    assertThat(records.get(0).get("body").asText()).isEqualTo(atLimit);
+    assertThat(records.get(1).get("body_parts").asInt()).isEqualTo(1);
+    assertThat(records.get(1).has("body")).isFalse();
+    assertThat(records.get(2).get("data").asText()).isEqualTo(overLimit);
+    assertThat(records.get(3).get("body_encoding").asText()).isEqualTo("base64");
+    assertThat(Base64.getDecoder().decode(records.get(3).get("body").asText())).isEqualTo(binary);
+    assertThat(records.get(4).get("body").asText()).isEmpty();
+    assertThat(records.get(4).get("body_size").asInt()).isZero();
+  }
+
+  @Test
   void aBinaryBodyIsRecordedInBase64() throws Exception {
     byte[] body = new byte[70_000];
     new Random(7).nextBytes(body);

@@ -114,19 +114,20 @@ class AuditTrailTest {
     List<JsonNode> records = recordsOf(id);
 
     assertThat(types(records))
-        .startsWith("request", "request_body", "decision", "response_head")
+        .startsWith("request", "decision", "response_head")
         .endsWith("response_end");
     JsonNode request = records.get(0);
+    assertThat(request.get("body_parts").asInt()).as("a small body is in the record").isZero();
+    assertThat(request.get("body").asText()).isEqualTo(body);
     assertThat(request.get("identity").get("sub").asText()).isEqualTo("alice");
     assertThat(request.get("path").asText()).isEqualTo("/v1/messages");
     assertThat(request.get("model").asText()).isEqualTo("claude-test-1");
     assertThat(request.get("headers").has("anthropic-version")).isTrue();
     assertThat(request.get("headers").has("authorization")).isFalse();
     assertThat(request.get("headers").has("cookie")).isFalse();
-    assertThat(records.get(1).get("data").asText()).isEqualTo(body);
-    assertThat(records.get(2).get("rule").asText()).isEqualTo("everyone");
-    assertThat(records.get(2).get("policy_version").asText()).isNotEmpty();
-    assertThat(records.get(3).get("status").asInt()).isEqualTo(200);
+    assertThat(records.get(1).get("rule").asText()).isEqualTo("everyone");
+    assertThat(records.get(1).get("policy_version").asText()).isNotEmpty();
+    assertThat(records.get(2).get("status").asInt()).isEqualTo(200);
     assertThat(received(records)).isEqualTo(response.body());
     JsonNode end = records.get(records.size() - 1);
     assertThat(end.get("outcome").asText()).isEqualTo("complete");
@@ -168,9 +169,8 @@ class AuditTrailTest {
       assertThat(ids.add(id)).isTrue();
       List<JsonNode> records = recordsOf(id);
       List<String> types = types(records);
-      assertThat(types.subList(0, 4))
-          .containsExactly("request", "request_body", "decision", "response_head");
-      assertThat(types.subList(4, types.size() - 1)).isNotEmpty().containsOnly("response_chunk");
+      assertThat(types.subList(0, 3)).containsExactly("request", "decision", "response_head");
+      assertThat(types.subList(3, types.size() - 1)).isNotEmpty().containsOnly("response_chunk");
       assertThat(types.get(types.size() - 1)).isEqualTo("response_end");
       assertThat(received(records)).isEqualTo(response.body());
       long previous = -1;
@@ -217,19 +217,13 @@ class AuditTrailTest {
         recordsOf(response.headers().firstValue("jitgw-exchange-id").orElseThrow());
 
     assertThat(types(records))
-        .containsExactly(
-            "request",
-            "request_body",
-            "decision",
-            "response_head",
-            "response_chunk",
-            "response_end");
-    assertThat(records.get(2).get("decision").asText()).isEqualTo("deny");
-    assertThat(records.get(2).get("rule").asText()).isEqualTo("no-opus");
-    assertThat(records.get(3).get("status").asInt()).isEqualTo(403);
+        .containsExactly("request", "decision", "response_head", "response_chunk", "response_end");
+    assertThat(records.get(1).get("decision").asText()).isEqualTo("deny");
+    assertThat(records.get(1).get("rule").asText()).isEqualTo("no-opus");
+    assertThat(records.get(2).get("status").asInt()).isEqualTo(403);
     assertThat(received(records)).isEqualTo(response.body());
-    assertThat(records.get(5).get("outcome").asText()).isEqualTo("error");
-    assertThat(records.get(5).get("error").asText()).isEqualTo("policy_denied");
+    assertThat(records.get(4).get("outcome").asText()).isEqualTo("error");
+    assertThat(records.get(4).get("error").asText()).isEqualTo("policy_denied");
   }
 
   private HttpResponse<String> admin(String pathAndQuery, String... groups) throws Exception {
