@@ -485,7 +485,7 @@ public final class ExchangeRecorder {
     }
     List<AuditRecord> appended = records;
     auditLog
-        .append(appended)
+        .appendUnawaited(appended)
         .whenComplete(
             (seq, error) -> {
               if (error != null && failure == null) {

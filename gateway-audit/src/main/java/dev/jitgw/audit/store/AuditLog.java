@@ -31,6 +31,15 @@ public interface AuditLog extends AutoCloseable {
     return append(List.of(record));
   }
 
+  /**
+   * As {@link #append(List)}, for records no caller waits for (a response's chunks and end): the
+   * log may hold them back briefly so that they share the next awaited write's sync rather than
+   * take one of their own ahead of it. Order with every other append is kept.
+   */
+  default CompletableFuture<Long> appendUnawaited(List<AuditRecord> records) {
+    return append(records);
+  }
+
   /** Whether the last write succeeded (readiness): false from a failed write until one succeeds. */
   boolean healthy();
 

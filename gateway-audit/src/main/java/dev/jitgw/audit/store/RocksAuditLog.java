@@ -100,9 +100,19 @@ public final class RocksAuditLog implements AuditLog {
   /** A record's bytes and their leaf hash, computed once. */
   private record Encoded(byte[] bytes, byte[] leaf) {}
 
-  private record Submission(List<AuditRecord> records, CompletableFuture<Long> done) {}
+  private record Submission(
+      List<AuditRecord> records, CompletableFuture<Long> done, boolean unawaited) {}
 
-  private static final Submission STOP = new Submission(List.of(), new CompletableFuture<>());
+  private static final Submission STOP =
+      new Submission(List.of(), new CompletableFuture<>(), false);
+
+  /**
+   * How long unawaited submissions wait for an awaited one to share its sync. On an idle gateway an
+   * exchange's end would otherwise be syncing when the next request on the connection arrives, and
+   * that request's record would wait for two syncs instead of one (the streaming time to first
+   * byte, docs/benchmarks.md); under load awaited submissions come all the time.
+   */
+  private static final long UNAWAITED_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final Settings settings;
   private final NoteSigner signer;
@@ -200,6 +210,15 @@ public final class RocksAuditLog implements AuditLog {
 
   @Override
   public CompletableFuture<Long> append(List<AuditRecord> records) {
+    return append(records, false);
+  }
+
+  @Override
+  public CompletableFuture<Long> appendUnawaited(List<AuditRecord> records) {
+    return append(records, true);
+  }
+
+  private CompletableFuture<Long> append(List<AuditRecord> records, boolean unawaited) {
     requireNonNull(records, "records");
     if (records.isEmpty()) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("no records"));
@@ -212,7 +231,8 @@ public final class RocksAuditLog implements AuditLog {
       return CompletableFuture.failedFuture(
           new AuditUnavailableException("the audit log is closed"));
     }
-    Submission submission = new Submission(List.copyOf(records), new CompletableFuture<>());
+    Submission submission =
+        new Submission(List.copyOf(records), new CompletableFuture<>(), unawaited);
     if (!queue.offer(submission)) {
       return CompletableFuture.failedFuture(
           new AuditUnavailableException(
@@ -245,6 +265,7 @@ public final class RocksAuditLog implements AuditLog {
       if (first != null) {
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH_SUBMISSIONS - 1);
+        holdUnawaited(batch);
         int stop = batch.indexOf(STOP);
         if (stop >= 0) {
           stopping = true;
@@ -272,6 +293,31 @@ public final class RocksAuditLog implements AuditLog {
       if (stopping || System.nanoTime() - lastCheckpointNanos >= intervalNanos) {
         writeCheckpointIfGrown();
       }
+    }
+  }
+
+  /**
+   * While {@code batch} holds only unawaited submissions, waits up to {@link #UNAWAITED_HOLD_NANOS}
+   * for more, so that they go with the next awaited one (or a stop).
+   */
+  private void holdUnawaited(List<Submission> batch) {
+    long deadline = System.nanoTime() + UNAWAITED_HOLD_NANOS;
+    while (batch.size() < MAX_BATCH_SUBMISSIONS && batch.stream().allMatch(Submission::unawaited)) {
+      long wait = deadline - System.nanoTime();
+      if (wait <= 0) {
+        return;
+      }
+      Submission next;
+      try {
+        next = queue.poll(wait, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        next = STOP;
+      }
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
+      queue.drainTo(batch, MAX_BATCH_SUBMISSIONS - batch.size());
     }
   }
 

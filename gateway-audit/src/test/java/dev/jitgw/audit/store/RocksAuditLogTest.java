@@ -359,6 +359,19 @@ class RocksAuditLogTest {
   }
 
   @Test
+  void unawaitedRecordsAreWrittenInOrderWithTheNextAwaitedOneOrOnTheirOwn() throws Exception {
+    RocksAuditLog log = open();
+    CompletableFuture<Long> end = log.appendUnawaited(List.of(end("A"), end("A")));
+    long request = log.append(request("B", "bob")).join();
+
+    assertThat(end.join()).isEqualTo(0L);
+    assertThat(request).isEqualTo(2L);
+    // Alone, they still become durable.
+    assertThat(log.appendUnawaited(List.of(end("B"))).join()).isEqualTo(3L);
+    assertThat(log.size()).isEqualTo(4);
+  }
+
+  @Test
   void aRecordOverTheSizeCapIsRefusedAndTheLogCarriesOn() throws Exception {
     RocksAuditLog log = open();
     ObjectNode fields = AuditRecord.fields().put("data", "x".repeat(70_000));
