@@ -47,8 +47,8 @@ public final class ExchangeRecorder {
 
   /**
    * A body whose encoded form is at most this long is carried in the {@code request} record as
-   * {@code body}; longer ones follow it as {@code request_body} parts. With the header, group and
-   * path budgets the record stays under its 64 KiB cap.
+   * {@code body} when the record still fits its cap with it; otherwise it follows as {@code
+   * request_body} parts.
    */
   static final int MAX_INLINE_BODY_BYTES = 8 * 1024;
 
@@ -106,62 +106,22 @@ public final class ExchangeRecorder {
     boolean text = bodyIsText(body);
     long encodedLength =
         text ? RecordedBytes.escapedLength(body, 0, body.length) : (body.length + 2) / 3 * 4L;
-    // A body this small goes in the request record itself: one record less per exchange.
-    boolean inline = encodedLength <= MAX_INLINE_BODY_BYTES;
-    List<int[]> parts =
-        inline ? List.of() : split(body, text ? PART_BYTES : PART_BYTES * 3 / 4, text);
     String bodySha256 = sha256(body);
-    records.add(
-        AuditRecord.written(
-            AuditRecord.REQUEST,
-            exchangeId,
-            identity == null ? null : identity.subject(),
-            out -> {
-              out.writeObjectFieldStart("identity");
-              if (identity != null) {
-                writeIdentity(out, identity);
-              }
-              out.writeEndObject();
-              out.writeStringField("method", method);
-              if (uri.length() > MAX_PATH_CHARS) {
-                // Only with a raised http.max_uri_length; the record must stay under its cap.
-                out.writeStringField("path", uri.substring(0, MAX_PATH_CHARS));
-                out.writeNumberField("path_length", uri.length());
-              } else {
-                out.writeStringField("path", uri);
-              }
-              out.writeObjectFieldStart("headers");
-              int budget = MAX_HEADER_CHARS;
-              int omitted = 0;
-              for (Map.Entry<String, String> header : headers.entrySet()) {
-                int cost = header.getKey().length() + header.getValue().length() + 6;
-                if (cost > budget) {
-                  omitted++;
-                  continue;
-                }
-                budget -= cost;
-                out.writeStringField(header.getKey(), header.getValue());
-              }
-              out.writeEndObject();
-              if (omitted > 0) {
-                out.writeNumberField("headers_omitted", omitted);
-              }
-              if (summary != null && !summary.model().isEmpty()) {
-                out.writeStringField("model", summary.model());
-                out.writeBooleanField("stream", summary.stream());
-                out.writeNumberField("max_tokens", summary.maxTokens());
-              }
-              out.writeNumberField("body_size", body.length);
-              out.writeStringField("body_sha256", bodySha256);
-              out.writeStringField(
-                  "body_encoding",
-                  text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
-              out.writeNumberField("body_parts", parts.size());
-              if (inline) {
-                out.writeFieldName("body");
-                RecordedBytes.write(out, body, 0, body.length, text);
-              }
-            }));
+    // A body this small goes in the request record itself: one record less per exchange...
+    AuditRecord request =
+        encodedLength <= MAX_INLINE_BODY_BYTES
+            ? requestRecord(identity, method, uri, headers, body, summary, text, bodySha256, -1)
+            : null;
+    List<int[]> parts = List.of();
+    if (request == null || !request.fitsTheLog()) {
+      // ...unless the record would pass its cap with it (headers and path written escaped can
+      // take more bytes than their character budgets say): then in parts, as a larger one.
+      parts = split(body, text ? PART_BYTES : PART_BYTES * 3 / 4, text);
+      request =
+          requestRecord(
+              identity, method, uri, headers, body, summary, text, bodySha256, parts.size());
+    }
+    records.add(request);
     for (int i = 0; i < parts.size(); i++) {
       int[] part = parts.get(i);
       int index = i;
@@ -197,6 +157,72 @@ public final class ExchangeRecorder {
    */
   public boolean recorded() {
     return recorded && requestFailure == null;
+  }
+
+  /**
+   * The {@code request} record: with the body as {@code body} when {@code parts} is -1, else saying
+   * how many {@code request_body} parts follow.
+   */
+  private AuditRecord requestRecord(
+      Identity identity,
+      String method,
+      String uri,
+      Map<String, String> headers,
+      byte[] body,
+      RequestSummary summary,
+      boolean text,
+      String bodySha256,
+      int parts) {
+    boolean inline = parts < 0;
+    return AuditRecord.written(
+        AuditRecord.REQUEST,
+        exchangeId,
+        identity == null ? null : identity.subject(),
+        out -> {
+          out.writeObjectFieldStart("identity");
+          if (identity != null) {
+            writeIdentity(out, identity);
+          }
+          out.writeEndObject();
+          out.writeStringField("method", method);
+          if (uri.length() > MAX_PATH_CHARS) {
+            // Only with a raised http.max_uri_length; the record must stay under its cap.
+            out.writeStringField("path", uri.substring(0, MAX_PATH_CHARS));
+            out.writeNumberField("path_length", uri.length());
+          } else {
+            out.writeStringField("path", uri);
+          }
+          out.writeObjectFieldStart("headers");
+          int budget = MAX_HEADER_CHARS;
+          int omitted = 0;
+          for (Map.Entry<String, String> header : headers.entrySet()) {
+            int cost = header.getKey().length() + header.getValue().length() + 6;
+            if (cost > budget) {
+              omitted++;
+              continue;
+            }
+            budget -= cost;
+            out.writeStringField(header.getKey(), header.getValue());
+          }
+          out.writeEndObject();
+          if (omitted > 0) {
+            out.writeNumberField("headers_omitted", omitted);
+          }
+          if (summary != null && !summary.model().isEmpty()) {
+            out.writeStringField("model", summary.model());
+            out.writeBooleanField("stream", summary.stream());
+            out.writeNumberField("max_tokens", summary.maxTokens());
+          }
+          out.writeNumberField("body_size", body.length);
+          out.writeStringField("body_sha256", bodySha256);
+          out.writeStringField(
+              "body_encoding", text ? RecordedBytes.UTF_8_ENCODING : RecordedBytes.BASE64_ENCODING);
+          out.writeNumberField("body_parts", inline ? 0 : parts);
+          if (inline) {
+            out.writeFieldName("body");
+            RecordedBytes.write(out, body, 0, body.length, text);
+          }
+        });
   }
 
   /** {@code sub}, {@code iss}, {@code groups} (within their budget) and {@code purpose}. */

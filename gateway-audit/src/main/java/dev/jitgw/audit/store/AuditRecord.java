@@ -156,6 +156,17 @@ public final class AuditRecord {
     return subject;
   }
 
+  /**
+   * Whether the record stays under the log's cap once the writer has put {@code seq}, {@code prev}
+   * and {@code time} in front (a record that does not is refused by {@link AuditLog#append}).
+   */
+  public boolean fitsTheLog() {
+    return tail.length + WRITER_FIELDS_BYTES <= RecordEncoder.MAX_RECORD_BYTES;
+  }
+
+  /** At most what the writer adds: seq (19 digits), prev (64 hex), time (24 chars), punctuation. */
+  private static final int WRITER_FIELDS_BYTES = 160;
+
   /** The encoded record from its {@code type} on, opening brace included (not to be modified). */
   byte[] tail() {
     return tail;
