@@ -103,9 +103,9 @@ public final class ExchangeRecorder {
       Decision decision,
       String policyVersion) {
     List<AuditRecord> records = new ArrayList<>();
-    boolean text = bodyIsText(body);
-    long encodedLength =
-        text ? RecordedBytes.escapedLength(body, 0, body.length) : (body.length + 2) / 3 * 4L;
+    long escapedLength = escapedTextLength(body);
+    boolean text = escapedLength >= 0;
+    long encodedLength = text ? escapedLength : (body.length + 2) / 3 * 4L;
     String bodySha256 = sha256(body);
     // A body this small goes in the request record itself: one record less per exchange...
     AuditRecord request =
@@ -260,11 +260,7 @@ public final class ExchangeRecorder {
             out.writeStringField("decision", "allow");
             out.writeStringField("rule", allow.ruleName());
             writeVersion(out, policyVersion);
-            out.writeArrayFieldStart("mask");
-            for (String profile : allow.mask()) {
-              out.writeString(profile);
-            }
-            out.writeEndArray();
+            writeStrings(out, "mask", allow.mask());
             if (allow.route().isPresent()) {
               out.writeStringField("route", allow.route().get());
             }
@@ -279,13 +275,18 @@ public final class ExchangeRecorder {
             out.writeStringField("decision", "hold");
             out.writeStringField("rule", hold.ruleName());
             writeVersion(out, policyVersion);
-            out.writeArrayFieldStart("approvers");
-            for (String approver : hold.approvers()) {
-              out.writeString(approver);
-            }
-            out.writeEndArray();
+            writeStrings(out, "approvers", hold.approvers());
           }
         });
+  }
+
+  private static void writeStrings(JsonGenerator out, String field, List<String> values)
+      throws IOException {
+    out.writeArrayFieldStart(field);
+    for (String value : values) {
+      out.writeString(value);
+    }
+    out.writeEndArray();
   }
 
   private static void writeVersion(JsonGenerator out, String policyVersion) throws IOException {
@@ -525,17 +526,23 @@ public final class ExchangeRecorder {
     return TimeUnit.NANOSECONDS.toMillis(nanos - startNanos);
   }
 
-  /** UTF-8 whose every part stays under the record cap once escaped for JSON. */
-  private static boolean bodyIsText(byte[] body) {
+  /**
+   * The body's length escaped for JSON when it is text — UTF-8 whose every part stays under the
+   * record cap once escaped — or -1 when it goes as base64.
+   */
+  private static long escapedTextLength(byte[] body) {
     if (!RecordedBytes.isUtf8(body, 0, body.length)) {
-      return false;
+      return -1;
     }
+    long total = 0;
     for (int[] part : split(body, PART_BYTES, true)) {
-      if (RecordedBytes.escapedLength(body, part[0], part[1]) > PART_BYTES * 3L / 2) {
-        return false;
+      long escaped = RecordedBytes.escapedLength(body, part[0], part[1]);
+      if (escaped > PART_BYTES * 3L / 2) {
+        return -1;
       }
+      total += escaped;
     }
-    return true;
+    return total;
   }
 
   /** {@code [from, to)} ranges of at most {@code size} bytes, not cutting characters when text. */
