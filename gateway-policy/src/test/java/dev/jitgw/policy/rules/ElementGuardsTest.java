@@ -57,12 +57,7 @@ class ElementGuardsTest {
         "[{\"name\": \"a\"}].exists(t, t.name == \"a\") | ''",
       })
   void guardsAreExistsConjunctsOverTheElementsFieldsAndLiterals(String when, String expected) {
-    Policy policy =
-        PolicyLoader.compile(
-            "test",
-            "version: 1\nrules:\n  - name: r\n    when: '"
-                + when.replace("'", "''")
-                + "'\n    deny: no\n");
+    Policy policy = IdentityGuardsTest.oneRule(when);
 
     List<String> guards =
         policy.rules().get(0).elementGuards().stream().map(Object::toString).toList();

@@ -35,12 +35,7 @@ class IdentityGuardsTest {
         "true | 0",
       })
   void guardsAreTheConjunctsThatReadTheIdentityAlone(String when, int guards) {
-    Policy policy =
-        PolicyLoader.compile(
-            "test",
-            "version: 1\nrules:\n  - name: r\n    when: '"
-                + when.replace("'", "''")
-                + "'\n    deny: no\n");
+    Policy policy = oneRule(when);
 
     assertThat(policy.rules().get(0).identityGuards()).hasSize(guards);
   }
@@ -126,6 +121,15 @@ class IdentityGuardsTest {
       }
     }
     assertThat(passedOver).isPositive();
+  }
+
+  /** A policy of one deny rule, {@code r}, with the condition {@code when}. */
+  static Policy oneRule(String when) {
+    return PolicyLoader.compile(
+        "test",
+        "version: 1\nrules:\n  - name: r\n    when: '"
+            + when.replace("'", "''")
+            + "'\n    deny: no\n");
   }
 
   /** {@code guarded} with no guards of either kind: every rule evaluated whole, as written. */
