@@ -37,12 +37,13 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Timer gatewayAdded;
   private final Timer auditRequestRecord;
 
-  // The per-exchange counters, found by their tag values without building tags and asking the
-  // registry each time (Tags.and and the registry lookup were most of countExchange in a perf
-  // profile under load). Meters are never removed.
+  // The per-exchange counters (requests, tokens, spend, masking hits), kept by their tag values
+  // rather than built and looked up in the registry each time (Tags.and and the registry lookup
+  // were most of countExchange in a perf profile under load). Meters are never removed.
   private final ConcurrentMap<String, Counter> requests = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter[]> tokens = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> spend = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> hits = new ConcurrentHashMap<>();
 
   public GatewayMetrics(PriceTable prices) {
     this.families = prices.prices();
@@ -108,23 +109,20 @@ public final class GatewayMetrics implements AutoCloseable {
     String route = route(path);
     String family = family(model);
     String key = route + '\n' + decision + '\n' + status + '\n' + family + '\n' + outcome;
-    Counter counter = requests.get(key);
-    if (counter == null) {
-      counter =
-          requests.computeIfAbsent(
-              key,
-              k ->
-                  Counter.builder("jitgw.requests")
-                      .description(
-                          "Exchanges by route, policy decision, status, model family and outcome")
-                      .tag("route", route)
-                      .tag("decision", decision)
-                      .tag("status", Integer.toString(status))
-                      .tag("model", family)
-                      .tag("outcome", outcome)
-                      .register(registry));
-    }
-    counter.increment();
+    requests
+        .computeIfAbsent(
+            key,
+            k ->
+                Counter.builder("jitgw.requests")
+                    .description(
+                        "Exchanges by route, policy decision, status, model family and outcome")
+                    .tag("route", route)
+                    .tag("decision", decision)
+                    .tag("status", Integer.toString(status))
+                    .tag("model", family)
+                    .tag("outcome", outcome)
+                    .register(registry))
+        .increment();
   }
 
   public void upstreamHead(long nanos) {
@@ -142,25 +140,22 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Tokens the upstream reported, by direction and the identity's groups. */
   public void tokens(List<String> groups, long input, long output) {
     for (String group : groups.isEmpty() ? List.of("none") : groups) {
-      Counter[] counters = tokens.get(group);
-      if (counters == null) {
-        counters =
-            tokens.computeIfAbsent(
-                group,
-                g ->
-                    new Counter[] {
-                      Counter.builder("jitgw.tokens")
-                          .description(
-                              "Tokens the upstream reported, by direction and identity group")
-                          .tag("direction", "in")
-                          .tag("group", g)
-                          .register(registry),
-                      Counter.builder("jitgw.tokens")
-                          .tag("direction", "out")
-                          .tag("group", g)
-                          .register(registry)
-                    });
-      }
+      Counter[] counters =
+          tokens.computeIfAbsent(
+              group,
+              g ->
+                  new Counter[] {
+                    Counter.builder("jitgw.tokens")
+                        .description(
+                            "Tokens the upstream reported, by direction and identity group")
+                        .tag("direction", "in")
+                        .tag("group", g)
+                        .register(registry),
+                    Counter.builder("jitgw.tokens")
+                        .tag("direction", "out")
+                        .tag("group", g)
+                        .register(registry)
+                  });
       counters[0].increment(input);
       counters[1].increment(output);
     }
@@ -174,20 +169,17 @@ public final class GatewayMetrics implements AutoCloseable {
   public void cost(List<String> groups, String model, Usage usage) {
     double usd = costs.actualMicros(model == null ? "" : model, usage) / 1_000_000.0;
     for (String group : groups.isEmpty() ? List.of("none") : groups) {
-      Counter counter = spend.get(group);
-      if (counter == null) {
-        counter =
-            spend.computeIfAbsent(
-                group,
-                g ->
-                    Counter.builder("jitgw.cost.usd")
-                        .description(
-                            "Spend at list prices of the usage the upstream reported, by identity"
-                                + " group")
-                        .tag("group", g)
-                        .register(registry));
-      }
-      counter.increment(usd);
+      spend
+          .computeIfAbsent(
+              group,
+              g ->
+                  Counter.builder("jitgw.cost.usd")
+                      .description(
+                          "Spend at list prices of the usage the upstream reported, by identity"
+                              + " group")
+                      .tag("group", g)
+                      .register(registry))
+          .increment(usd);
     }
   }
 
@@ -195,10 +187,13 @@ public final class GatewayMetrics implements AutoCloseable {
   public void masked(Map<String, Long> counts) {
     counts.forEach(
         (detector, count) ->
-            Counter.builder("jitgw.masking.hits")
-                .description("Values masked in responses, by detector")
-                .tag("detector", detector)
-                .register(registry)
+            hits.computeIfAbsent(
+                    detector,
+                    d ->
+                        Counter.builder("jitgw.masking.hits")
+                            .description("Values masked in responses, by detector")
+                            .tag("detector", d)
+                            .register(registry))
                 .increment(count));
   }
 
