@@ -179,11 +179,12 @@ final class GenericSecretDetector extends Detector {
       k--;
     }
     int labelEnd = k;
+    // Most labels are ruled out by their last letter, before the label is read back.
+    if (k == 0 || !isLabelChar(c[k - 1]) || !KEYWORD_ENDS[c[k - 1] | 0x20]) { // label chars: ASCII
+      return false;
+    }
     while (k > 0 && labelEnd - k < MAX_LABEL && isLabelChar(c[k - 1])) {
       k--;
-    }
-    if (k == labelEnd || !KEYWORD_ENDS[c[labelEnd - 1] | 0x20]) { // label chars are ASCII
-      return false;
     }
     for (String keyword : KEYWORDS) {
       if (endsWithIgnoreCase(c, k, labelEnd, keyword)) {

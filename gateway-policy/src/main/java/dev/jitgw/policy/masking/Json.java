@@ -119,30 +119,29 @@ final class Json {
       reserve(6 * (to - from)); // the longest form of a char: a \\uXXXX escape
       byte[] b = bytes;
       int at = length;
-      for (int i = from; i < to; i++) {
-        char c = s[i];
-        // Runs of plain ASCII, the common case, in a tight loop.
-        while (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-          b[at++] = (byte) c;
-          if (++i == to) {
-            length = at;
-            return;
-          }
-          c = s[i];
+      boolean[] plain = PLAIN;
+      int i = from;
+      while (i < to) {
+        // A run of plain ASCII, the common case, in a counted loop.
+        int room = to - i;
+        int k = 0;
+        while (k < room && s[i + k] < 0x80 && plain[s[i + k]]) {
+          b[at + k] = (byte) s[i + k];
+          k++;
         }
+        i += k;
+        at += k;
+        if (i == to) {
+          break;
+        }
+        char c = s[i++];
         if (c < 0x80) {
-          if (c >= 0x20 && c != '"' && c != '\\') {
-            b[at++] = (byte) c;
-          } else {
-            at = escape(b, at, c);
-          }
+          at = escape(b, at, c);
         } else if (c < 0x800) {
           b[at++] = (byte) (0xC0 | (c >> 6));
           b[at++] = (byte) (0x80 | (c & 0x3F));
-        } else if (Character.isHighSurrogate(c)
-            && i + 1 < to
-            && Character.isLowSurrogate(s[i + 1])) {
-          int cp = Character.toCodePoint(c, s[++i]);
+        } else if (Character.isHighSurrogate(c) && i < to && Character.isLowSurrogate(s[i])) {
+          int cp = Character.toCodePoint(c, s[i++]);
           b[at++] = (byte) (0xF0 | (cp >> 18));
           b[at++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
           b[at++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
@@ -156,6 +155,15 @@ final class Json {
         }
       }
       length = at;
+    }
+
+    /** The ASCII chars a JSON string holds as they are: not a control char, quote or backslash. */
+    private static final boolean[] PLAIN = new boolean[0x80];
+
+    static {
+      for (char c = 0x20; c < 0x80; c++) {
+        PLAIN[c] = c != '"' && c != '\\';
+      }
     }
 
     private static int escape(byte[] b, int at, char c) {

@@ -198,6 +198,11 @@ public final class Masker {
     return detectors.length;
   }
 
+  /** The {@link ScanText} position classes the detectors start from. */
+  int classes() {
+    return classes;
+  }
+
   Map<String, Long> counts(long[] counts) {
     Map<String, Long> map = new TreeMap<>();
     for (int i = 0; i < counts.length; i++) {

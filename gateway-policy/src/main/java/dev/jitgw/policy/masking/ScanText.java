@@ -45,6 +45,14 @@ final class ScanText {
   private int present;
   private int presentBefore;
 
+  /**
+   * Per class, the first index into its list whose position is at least {@link #scanBefore}, the
+   * current scan's start less {@link Detector#INDEX_BEFORE}: where {@link #first} searches from.
+   */
+  private final int[] scanFirst = new int[CLASSES];
+
+  private int scanBefore = Integer.MAX_VALUE;
+
   /** The text before this is indexed. */
   private int indexedTo;
 
@@ -88,6 +96,7 @@ final class ScanText {
 
   /** Drops {@code text[0, n)}; indexed positions move with the text. */
   void dropPrefix(int n) {
+    scanBefore = Integer.MAX_VALUE;
     System.arraycopy(chars, n, chars, 0, length - n);
     length -= n;
     indexedTo = Math.max(0, indexedTo - n);
@@ -105,6 +114,7 @@ final class ScanText {
 
   /** Forgets the indexed positions (the text was replaced). */
   void resetIndex() {
+    scanBefore = Integer.MAX_VALUE;
     Arrays.fill(counts, 0);
     indexedTo = 0;
   }
@@ -158,7 +168,8 @@ final class ScanText {
   /**
    * Prepares a scan from {@code from}: notes which classes have positions at or after {@code from}
    * ({@link #present()}), and at or after {@code from - INDEX_BEFORE} ({@link #presentBefore()}).
-   * Positions are sorted, so the last one tells.
+   * Positions are sorted, so the last one tells. Notes too where each class's positions from {@code
+   * from - INDEX_BEFORE} start, for {@link #first}.
    */
   void startScan(int from, int classes) {
     int before = Math.max(0, from - Detector.INDEX_BEFORE);
@@ -166,6 +177,16 @@ final class ScanText {
     int foundBefore = 0;
     for (int k = 0; k < CLASSES; k++) {
       int count = counts[k];
+      int first = 0;
+      if ((classes & (1 << k)) != 0 && count > 0 && before > 0) {
+        // A stream's window is at the end of its text: walk back over its few positions.
+        int[] list = positions[k];
+        first = count;
+        while (first > 0 && list[first - 1] >= before) {
+          first--;
+        }
+      }
+      scanFirst[k] = first;
       if ((classes & (1 << k)) != 0 && count > 0) {
         int last = positions[k][count - 1];
         if (last >= from) {
@@ -178,6 +199,7 @@ final class ScanText {
     }
     present = found;
     presentBefore = foundBefore;
+    scanBefore = before;
   }
 
   /** The classes with positions from {@code INDEX_BEFORE} before the scan's start. */
@@ -202,7 +224,7 @@ final class ScanText {
     if (count == 1 || list[count - 2] < at) {
       return count - 1;
     }
-    int lo = 0;
+    int lo = at >= scanBefore ? scanFirst[k] : 0;
     int hi = count - 2;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
@@ -213,6 +235,196 @@ final class ScanText {
       }
     }
     return lo;
+  }
+
+  // --- The text of a JSON string, decoded and indexed in one pass ---
+
+  /**
+   * {@link #PLAIN}: the byte ends a run of plain ASCII (a control char, quote, backslash, UTF-8).
+   */
+  private static final int STOP = 1 << 7;
+
+  /** Per byte: its class bits, or {@link #STOP}. */
+  private static final byte[] PLAIN = new byte[256];
+
+  static {
+    for (int b = 0; b < 256; b++) {
+      PLAIN[b] = b < 0x20 || b >= 0x80 || b == '"' || b == '\\' ? (byte) STOP : CLASS[b];
+    }
+  }
+
+  /** Chars the last {@link #decodeJson} put after {@link #length}, not yet part of the text. */
+  int decoded;
+
+  /** Whether those chars came as plain ASCII, without escapes: char k is byte k of the string. */
+  boolean decodedAscii;
+
+  /**
+   * Decodes a JSON string body (RFC 8259 section 7) from {@code p} up to its closing quote into the
+   * chars after the text, indexing the positions of {@code classes} as {@link #index} would: one
+   * pass for both. The chars ({@link #decoded} of them) become text with {@link #commitDecoded}, or
+   * are forgotten with {@link #dropDecoded}.
+   *
+   * @return the index after the closing quote, or -1 if the bytes are not valid JSON and UTF-8 or
+   *     the quote is missing (nothing to drop then)
+   */
+  int decodeJson(byte[] data, int p, int to, int classes) {
+    if (indexedTo != length) {
+      index(classes);
+    }
+    int mask = classes | STOP;
+    byte[] plain = PLAIN;
+    int n = length;
+    char[] t = chars;
+    decodedAscii = true;
+    while (p < to) {
+      if (t.length - n < 2) {
+        t = chars = Arrays.copyOf(t, t.length * 2);
+      }
+      // A run of plain ASCII without class chars, the common case, in a counted loop.
+      int room = Math.min(to - p, t.length - n);
+      int run = 0;
+      while (run < room && (plain[data[p + run] & 0xFF] & mask) == 0) {
+        t[n + run] = (char) data[p + run];
+        run++;
+      }
+      p += run;
+      n += run;
+      if (run == room) {
+        continue;
+      }
+      int b = data[p];
+      int f = plain[b & 0xFF] & mask;
+      if (f < STOP) {
+        indexChar(f, n); // one of the classes
+        t[n++] = (char) b;
+        p++;
+        continue;
+      }
+      if (b == '"') {
+        decoded = n - length;
+        return p + 1;
+      }
+      decodedAscii = false;
+      if (b == '\\') {
+        if (p + 1 >= to) {
+          return fail();
+        }
+        int e = data[p + 1];
+        char c;
+        switch (e) {
+          case '"' -> c = '"';
+          case '\\' -> c = '\\';
+          case '/' -> c = '/';
+          case 'b' -> c = '\b';
+          case 'f' -> c = '\f';
+          case 'n' -> c = '\n';
+          case 'r' -> c = '\r';
+          case 't' -> c = '\t';
+          case 'u' -> {
+            if (p + 6 > to) {
+              return fail();
+            }
+            int v = 0;
+            for (int k = p + 2; k < p + 6; k++) {
+              int h = Character.digit(data[k], 16);
+              if (h < 0) {
+                return fail();
+              }
+              v = v * 16 + h;
+            }
+            c = (char) v;
+            p += 4;
+          }
+          default -> {
+            return fail();
+          }
+        }
+        if (c < 128 && (CLASS[c] & classes) != 0) {
+          indexChar(CLASS[c] & classes, n);
+        }
+        t[n++] = c;
+        p += 2;
+        continue;
+      }
+      if (b >= 0) {
+        return fail(); // a raw control character
+      }
+      // UTF-8 (RFC 3629): 2 to 4 bytes, no overlong forms, no surrogates, at most U+10FFFF.
+      int lead = b & 0xFF;
+      int count;
+      int cp;
+      int min;
+      if (lead >= 0xC2 && lead <= 0xDF) {
+        count = 2;
+        cp = lead & 0x1F;
+        min = 0x80;
+      } else if (lead >= 0xE0 && lead <= 0xEF) {
+        count = 3;
+        cp = lead & 0x0F;
+        min = 0x800;
+      } else if (lead >= 0xF0 && lead <= 0xF4) {
+        count = 4;
+        cp = lead & 0x07;
+        min = 0x10000;
+      } else {
+        return fail();
+      }
+      if (p + count > to) {
+        return fail();
+      }
+      for (int k = 1; k < count; k++) {
+        int cont = data[p + k] & 0xFF;
+        if ((cont & 0xC0) != 0x80) {
+          return fail();
+        }
+        cp = (cp << 6) | (cont & 0x3F);
+      }
+      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return fail();
+      }
+      if (cp >= 0x10000) {
+        t[n++] = Character.highSurrogate(cp);
+        t[n++] = Character.lowSurrogate(cp);
+      } else {
+        t[n++] = (char) cp;
+      }
+      p += count;
+    }
+    return fail(); // no closing quote
+  }
+
+  private int fail() {
+    dropDecoded();
+    return -1;
+  }
+
+  /** Indexes the char at {@code i} of class bits {@code k} (one class: ASCII chars have one). */
+  private void indexChar(int k, int i) {
+    if (k == DIGIT_RUN && i > 0 && Chars.isDigit(chars[i - 1])) {
+      return; // not the start of a run
+    }
+    add(Integer.numberOfTrailingZeros(k), i);
+  }
+
+  /** Makes the chars of the last {@link #decodeJson} part of the text (they are indexed). */
+  void commitDecoded() {
+    length += decoded;
+    indexedTo = length;
+    decoded = 0;
+  }
+
+  /** Forgets the chars of the last {@link #decodeJson} and their positions. */
+  void dropDecoded() {
+    scanBefore = Integer.MAX_VALUE;
+    for (int k = 0; k < CLASSES; k++) {
+      int count = counts[k];
+      while (count > 0 && positions[k][count - 1] >= length) {
+        count--;
+      }
+      counts[k] = count;
+    }
+    decoded = 0;
   }
 
   // --- String-like helpers over the chars ---

@@ -897,16 +897,14 @@ public final class SseMasker {
   private static final byte[] DELTA_TEXT =
       (TEXT_DELTA_FIELDS + '"').getBytes(StandardCharsets.US_ASCII);
 
-  /** The decoded text of the fast-path delta. */
-  private char[] text = new char[256];
-
-  private int textLength;
+  /** Decodes the text of fast-path deltas that take the general framing (no indexing). */
+  private final ScanText scratch = new ScanText();
 
   /**
    * Reads {@code {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":S}}}
-   * written exactly so (the API's shape, no spaces), decoding {@code S} into {@link #text}; returns
-   * {@code N}, or -1 for anything else: other shapes, escapes or bytes that are not valid JSON or
-   * UTF-8 take the general path, which parses (and rejects) them fully.
+   * written exactly so (the API's shape, no spaces), decoding {@code S} into {@link #scratch};
+   * returns {@code N}, or -1 for anything else: other shapes, escapes or bytes that are not valid
+   * JSON or UTF-8 take the general path, which parses (and rejects) them fully.
    */
   private int fastTextDelta(String name, byte[] data, int from, int to) {
     if (name != null && !name.equals("content_block_delta")) {
@@ -915,22 +913,26 @@ public final class SseMasker {
     if (!startsWith(data, from, to, DELTA_HEAD)) {
       return -1;
     }
-    int p = deltaText(data, from + DELTA_HEAD.length, to);
+    int p = deltaHead(data, from + DELTA_HEAD.length, to);
+    if (p < 0) {
+      return -1;
+    }
+    p = scratch.decodeJson(data, p, to, 0);
     if (p < 0 || p + 2 != to || data[p] != '}' || data[p + 1] != '}') {
       return -1;
     }
     return fastIndex;
   }
 
-  /** The index read by {@link #deltaText}. */
+  /** The index read by {@link #deltaHead}. */
   private int fastIndex;
 
   /**
-   * Reads {@code N,"delta":{"type":"text_delta","text":S} from {@code p}, after the head of a delta:
-   * the index into {@link #fastIndex}, the text decoded into {@link #text}. Returns the index after
-   * {@code S}, or -1 when the bytes are not so.
+   * Reads {@code N,"delta":{"type":"text_delta","text":"} from {@code p}, after the head of a
+   * delta: the index into {@link #fastIndex}. Returns the index after the text's opening quote, or
+   * -1 when the bytes are not so.
    */
-  private int deltaText(byte[] data, int p, int to) {
+  private int deltaHead(byte[] data, int p, int to) {
     int first = p;
     int index = 0;
     int digits = 0;
@@ -945,7 +947,7 @@ public final class SseMasker {
       return -1;
     }
     fastIndex = index;
-    return decodeString(data, p + DELTA_TEXT.length, to);
+    return p + DELTA_TEXT.length;
   }
 
   /** A text delta event as the API frames it: its event line, then its data line, then its end. */
@@ -964,26 +966,40 @@ public final class SseMasker {
     if (!startsWith(chunk, i, to, CANONICAL_HEAD)) {
       return -1;
     }
-    int p = deltaText(chunk, i + CANONICAL_HEAD.length, to);
-    if (p < 0
-        || p + 4 > to
+    int p = deltaHead(chunk, i + CANONICAL_HEAD.length, to);
+    if (p < 0) {
+      return -1;
+    }
+    Block block = openTextBlock(fastIndex);
+    if (block == null) {
+      return -1; // the general path reports it
+    }
+    // The text is decoded (and indexed) straight into the block's stream, after what it holds.
+    TextStream stream = block.text;
+    textStart = p;
+    p = stream.decodeJson(chunk, p, to);
+    if (p < 0) {
+      return -1;
+    }
+    if (p + 4 > to
         || chunk[p] != '}'
         || chunk[p + 1] != '}'
         || chunk[p + 2] != '\n'
         || chunk[p + 3] != '\n'
         || p + 4 - i >= maxEventBytes) {
+      stream.dropDecoded();
       return -1;
     }
+    textAscii = stream.decodedAscii();
     events++;
     evRaw = chunk;
     evStart = i;
     evEnd = p + 4;
-    Block block = textBlock(fastIndex);
-    block.text.pushChars(text, 0, textLength);
-    if (block.text.unchanged()) {
+    stream.pushDecoded();
+    if (stream.unchanged()) {
       passThrough();
     } else {
-      writeCanonical(block.text, chunk);
+      writeCanonical(stream, chunk);
     }
     return p + 4;
   }
@@ -1071,126 +1087,7 @@ public final class SseMasker {
         && Arrays.equals(data, from, from + prefix.length, prefix, 0, prefix.length);
   }
 
-  /**
-   * Decodes a JSON string body (RFC 8259 section 7) from {@code p} up to its closing quote into
-   * {@link #text}; returns the index after the quote, or -1 if it is not valid JSON and UTF-8.
-   */
-  private int decodeString(byte[] data, int p, int to) {
-    int n = 0;
-    char[] t = text;
-    textStart = p;
-    textAscii = true;
-    while (p < to) {
-      if (t.length - n < 2) {
-        t = text = Arrays.copyOf(t, t.length * 2);
-      }
-      int b = data[p];
-      if (b == '"') {
-        textLength = n;
-        return p + 1;
-      }
-      if (b >= 0x20 && b != '\\') {
-        // A run of plain ASCII, the common case, in a tight loop.
-        int room = Math.min(to - p, t.length - n);
-        int q = p;
-        while (q < p + room) {
-          int c = data[q];
-          if (c < 0x20 || c == '"' || c == '\\') {
-            break; // also bytes of UTF-8 sequences: negative
-          }
-          t[n++] = (char) c;
-          q++;
-        }
-        p = q;
-        continue;
-      }
-      textAscii = false;
-      if (b == '\\') {
-        if (p + 1 >= to) {
-          return -1;
-        }
-        int e = data[p + 1];
-        char c;
-        switch (e) {
-          case '"' -> c = '"';
-          case '\\' -> c = '\\';
-          case '/' -> c = '/';
-          case 'b' -> c = '\b';
-          case 'f' -> c = '\f';
-          case 'n' -> c = '\n';
-          case 'r' -> c = '\r';
-          case 't' -> c = '\t';
-          case 'u' -> {
-            if (p + 6 > to) {
-              return -1;
-            }
-            int v = 0;
-            for (int k = p + 2; k < p + 6; k++) {
-              int h = Character.digit(data[k], 16);
-              if (h < 0) {
-                return -1;
-              }
-              v = v * 16 + h;
-            }
-            c = (char) v;
-            p += 4;
-          }
-          default -> {
-            return -1;
-          }
-        }
-        t[n++] = c;
-        p += 2;
-        continue;
-      }
-      if (b >= 0) {
-        return -1; // a raw control character
-      }
-      // UTF-8 (RFC 3629): 2 to 4 bytes, no overlong forms, no surrogates, at most U+10FFFF.
-      int lead = b & 0xFF;
-      int length;
-      int cp;
-      int min;
-      if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-        cp = lead & 0x1F;
-        min = 0x80;
-      } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        cp = lead & 0x0F;
-        min = 0x800;
-      } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        cp = lead & 0x07;
-        min = 0x10000;
-      } else {
-        return -1;
-      }
-      if (p + length > to) {
-        return -1;
-      }
-      for (int k = 1; k < length; k++) {
-        int cont = data[p + k] & 0xFF;
-        if ((cont & 0xC0) != 0x80) {
-          return -1;
-        }
-        cp = (cp << 6) | (cont & 0x3F);
-      }
-      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        return -1;
-      }
-      if (cp >= 0x10000) {
-        t[n++] = Character.highSurrogate(cp);
-        t[n++] = Character.lowSurrogate(cp);
-      } else {
-        t[n++] = (char) cp;
-      }
-      p += length;
-    }
-    return -1; // no closing quote
-  }
-
-  /** Where the (escaped) text decoded into {@link #text} starts in its bytes. */
+  /** Where the (escaped) text of the canonical delta starts in its bytes. */
   private int textStart;
 
   /**
@@ -1204,10 +1101,10 @@ public final class SseMasker {
 
   private Block lastBlock;
 
-  /** A fast-path text delta for block {@code index}, its text in {@link #text}. */
+  /** A fast-path text delta for block {@code index}, its text decoded in {@link #scratch}. */
   private boolean fastTextDelta(int index) throws MaskingException {
     Block block = textBlock(index);
-    block.text.pushChars(text, 0, textLength);
+    block.text.pushChars(scratch.chars, scratch.length, scratch.decoded);
     if (block.text.unchanged()) {
       passThrough();
       return false;
@@ -1215,6 +1112,17 @@ public final class SseMasker {
     CharSink decided = block.text.decidedText();
     writeTextDelta(index, "text_delta", "text", decided.chars, decided.length);
     return true;
+  }
+
+  /** The open text block {@code index}, or null when there is none. */
+  private Block openTextBlock(int index) {
+    Block block = index == lastIndex ? lastBlock : blocks.get(index);
+    if (block == null || block.kind != Kind.TEXT) {
+      return null;
+    }
+    lastIndex = index;
+    lastBlock = block;
+    return block;
   }
 
   /** The open text block {@code index} for a text delta. */

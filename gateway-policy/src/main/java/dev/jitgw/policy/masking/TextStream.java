@@ -64,6 +64,39 @@ public final class TextStream {
   }
 
   /**
+   * Decodes the JSON string body at {@code data[p]} as the next piece, indexing it for the
+   * detectors in the same pass; {@link #pushDecoded} then pushes it, or {@link #dropDecoded}
+   * forgets it.
+   *
+   * @return the index after the string's closing quote, or -1 if it is not a valid JSON string
+   *     (nothing was added)
+   */
+  int decodeJson(byte[] data, int p, int to) {
+    if (finished) {
+      throw new IllegalStateException("push after finish");
+    }
+    return buffer.decodeJson(data, p, to, masker.classes());
+  }
+
+  /** Whether the piece of the last {@link #decodeJson} came as plain ASCII without escapes. */
+  boolean decodedAscii() {
+    return buffer.decodedAscii;
+  }
+
+  /** Pushes the piece decoded by the last {@link #decodeJson}, as {@link #pushChars} does. */
+  void pushDecoded() {
+    int heldBefore = buffer.length - from;
+    int count = buffer.decoded;
+    buffer.commitDecoded();
+    decide(heldBefore, count);
+  }
+
+  /** Forgets the piece decoded by the last {@link #decodeJson}. */
+  void dropDecoded() {
+    buffer.dropDecoded();
+  }
+
+  /**
    * How many chars at the end of {@link #decidedText()} are the first chars of the last piece as it
    * came: 0 when none are, or when the push masked something.
    */
