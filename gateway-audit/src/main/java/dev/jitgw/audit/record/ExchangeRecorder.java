@@ -39,11 +39,17 @@ public final class ExchangeRecorder {
   /** Raw bytes per body part / piece slice; their record stays well under the 64 KiB cap. */
   static final int PART_BYTES = 32 * 1024;
 
-  /** The request record's share for headers, groups and the path, so it stays under 64 KiB. */
-  static final int MAX_HEADER_CHARS = 24 * 1024;
+  /**
+   * The request record's shares, in bytes as written (escaped UTF-8), for its headers, the
+   * identity's groups, the path, each of {@code sub}, {@code iss} and {@code purpose}, and the
+   * model, so that it stays under 64 KiB whatever the request holds.
+   */
+  static final int MAX_HEADER_BYTES = 24 * 1024;
 
-  static final int MAX_GROUP_CHARS = 8 * 1024;
-  static final int MAX_PATH_CHARS = 16 * 1024;
+  static final int MAX_GROUP_BYTES = 8 * 1024;
+  static final int MAX_PATH_BYTES = 16 * 1024;
+  static final int MAX_IDENTITY_FIELD_BYTES = 1024;
+  static final int MAX_MODEL_BYTES = 256;
 
   /**
    * A body whose encoded form is at most this long is carried in the {@code request} record as
@@ -185,18 +191,16 @@ public final class ExchangeRecorder {
           }
           out.writeEndObject();
           out.writeStringField("method", method);
-          if (uri.length() > MAX_PATH_CHARS) {
-            // Only with a raised http.max_uri_length; the record must stay under its cap.
-            out.writeStringField("path", uri.substring(0, MAX_PATH_CHARS));
-            out.writeNumberField("path_length", uri.length());
-          } else {
-            out.writeStringField("path", uri);
-          }
+          // A path this long only passes a raised http.max_uri_length.
+          writeCapped(out, "path", uri, MAX_PATH_BYTES);
           out.writeObjectFieldStart("headers");
-          int budget = MAX_HEADER_CHARS;
+          long budget = MAX_HEADER_BYTES;
           int omitted = 0;
           for (Map.Entry<String, String> header : headers.entrySet()) {
-            int cost = header.getKey().length() + header.getValue().length() + 6;
+            long cost =
+                RecordedBytes.escapedLength(header.getKey())
+                    + RecordedBytes.escapedLength(header.getValue())
+                    + 6;
             if (cost > budget) {
               omitted++;
               continue;
@@ -209,7 +213,7 @@ public final class ExchangeRecorder {
             out.writeNumberField("headers_omitted", omitted);
           }
           if (summary != null && !summary.model().isEmpty()) {
-            out.writeStringField("model", summary.model());
+            writeCapped(out, "model", summary.model(), MAX_MODEL_BYTES);
             out.writeBooleanField("stream", summary.stream());
             out.writeNumberField("max_tokens", summary.maxTokens());
           }
@@ -227,14 +231,14 @@ public final class ExchangeRecorder {
 
   /** {@code sub}, {@code iss}, {@code groups} (within their budget) and {@code purpose}. */
   private static void writeIdentity(JsonGenerator out, Identity identity) throws IOException {
-    out.writeStringField("sub", identity.subject());
-    out.writeStringField("iss", identity.issuer());
+    writeCapped(out, "sub", identity.subject(), MAX_IDENTITY_FIELD_BYTES);
+    writeCapped(out, "iss", identity.issuer(), MAX_IDENTITY_FIELD_BYTES);
     out.writeArrayFieldStart("groups");
     List<String> groups = identity.groups();
-    int groupBudget = MAX_GROUP_CHARS;
+    long groupBudget = MAX_GROUP_BYTES;
     int written = 0;
     for (String group : groups) {
-      groupBudget -= group.length() + 3;
+      groupBudget -= RecordedBytes.escapedLength(group) + 3;
       if (groupBudget < 0) {
         break;
       }
@@ -246,7 +250,20 @@ public final class ExchangeRecorder {
       out.writeNumberField("groups_omitted", groups.size() - written);
     }
     if (identity.purpose().isPresent()) {
-      out.writeStringField("purpose", identity.purpose().get());
+      writeCapped(out, "purpose", identity.purpose().get(), MAX_IDENTITY_FIELD_BYTES);
+    }
+  }
+
+  /**
+   * Writes {@code value} as {@code field}, cut to at most {@code maxBytes} as written, and then
+   * {@code <field>_length}, its whole length in chars.
+   */
+  private static void writeCapped(JsonGenerator out, String field, String value, int maxBytes)
+      throws IOException {
+    int end = RecordedBytes.prefixWithin(value, maxBytes);
+    out.writeStringField(field, value.substring(0, end));
+    if (end < value.length()) {
+      out.writeNumberField(field + "_length", value.length());
     }
   }
 

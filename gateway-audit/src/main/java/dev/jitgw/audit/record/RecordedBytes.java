@@ -90,6 +90,52 @@ final class RecordedBytes {
   }
 
   /**
+   * The bytes {@code c} takes in a JSON string as the records' generator writes it: UTF-8, with
+   * quote, backslash and control chars escaped, and each surrogate as a {@code \\uXXXX} escape (the
+   * generator does not combine pairs; a lone one is kept so).
+   */
+  static int escapedLength(char c) {
+    if (c >= 0x20 && c < 0x80) {
+      return c == '"' || c == '\\' ? 2 : 1;
+    }
+    if (c < 0x20) {
+      return c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t' ? 2 : 6;
+    }
+    if (Character.isSurrogate(c)) {
+      return 6;
+    }
+    return c < 0x800 ? 2 : 3;
+  }
+
+  /** The bytes {@code s} takes in a JSON string as the records' generator writes it, no quotes. */
+  static long escapedLength(String s) {
+    long length = 0;
+    for (int i = 0; i < s.length(); i++) {
+      length += escapedLength(s.charAt(i));
+    }
+    return length;
+  }
+
+  /**
+   * The end of the longest prefix of {@code s} whose {@link #escapedLength(String)} is at most
+   * {@code maxBytes}, not cutting a surrogate pair.
+   */
+  static int prefixWithin(String s, long maxBytes) {
+    long length = 0;
+    for (int i = 0; i < s.length(); i++) {
+      length += escapedLength(s.charAt(i));
+      if (length > maxBytes) {
+        return i > 0
+                && Character.isHighSurrogate(s.charAt(i - 1))
+                && Character.isLowSurrogate(s.charAt(i))
+            ? i - 1
+            : i;
+      }
+    }
+    return s.length();
+  }
+
+  /**
    * The number of bytes at the end of {@code bytes[from, to)} that begin a UTF-8 sequence the range
    * does not complete (0 to 3), so that a piece split inside a character can carry them on.
    */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jitgw.audit.replay.ExchangeTimeline;
 import dev.jitgw.audit.store.RocksAuditLog;
 import dev.jitgw.core.decision.Decision;
+import dev.jitgw.core.exchange.RequestSummary;
 import dev.jitgw.core.identity.Identity;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -168,14 +169,13 @@ class ExchangeRecorderTest {
 
   @Test
   void aSmallBodyGoesInPartsWhenTheRequestRecordWouldPassItsCapWithIt() throws Exception {
-    // Headers are budgeted in characters, but a quote is written as two bytes: with these
-    // headers and this path the request record has no room left for an 8 KiB body (found in
-    // review: the record came to 65,681 bytes and the request failed).
-    Map<String, String> headers = Map.of("x-q", "\"".repeat(24_567));
-    String uri = "/v1/messages?" + "a".repeat(8_000);
+    // Headers and path at their shares and a method longer than the path (no field share bounds
+    // it; the request line's limit does): the request record has no room left for an 8 KiB body.
+    Map<String, String> headers = Map.of("x-q", "\"".repeat(12_000));
+    String uri = "/v1/messages?" + "a".repeat(16_000);
     byte[] body = ("{\"x\":\"" + "a".repeat(8_180) + "\"}").getBytes(UTF_8);
     new ExchangeRecorder(auditLog, "EX8", System.nanoTime())
-        .request(ALICE, "POST", uri, headers, body, null, null, null)
+        .request(ALICE, "M".repeat(18_000), uri, headers, body, null, null, null)
         .join();
 
     List<JsonNode> records = records();
@@ -268,5 +268,77 @@ class ExchangeRecorderTest {
     assertThat(request.get("headers").has("anthropic-version")).isTrue();
     assertThat(request.get("headers_omitted").asInt()).isEqualTo(7); // 3 of 8 KB fit in 24 KiB
     assertThat(recorder.recorded()).isTrue();
+  }
+
+  @Test
+  void aRequestRecordStaysUnderItsCapWhateverItsFieldsHold() throws Exception {
+    // Every variable field at its worst: chars that take 2 to 6 bytes once escaped.
+    List<String> groups = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      groups.add("\"\\" + i);
+    }
+    Identity mallory =
+        new Identity(
+            "\"".repeat(5_000),
+            "\u0001".repeat(5_000),
+            groups,
+            Optional.of("é".repeat(3_000)),
+            Map.of(),
+            Instant.parse("2026-11-29T06:00:00Z"),
+            Optional.empty());
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put("anthropic-version", "2023-06-01");
+    headers.put("x-q", "\"".repeat(24_567));
+    String uri = "/v1/messages?" + "é".repeat(16_000);
+    String model = "\u0002".repeat(100_000);
+    byte[] body = ("{\"x\":\"" + "a".repeat(8_000) + "\"}").getBytes(UTF_8);
+    ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX9", System.nanoTime());
+
+    recorder.request(mallory, "POST", uri, headers, body, summary(model), null, null).join();
+
+    assertThat(recorder.recorded()).isTrue();
+    JsonNode request = records().get(0);
+    JsonNode identity = request.get("identity");
+    assertThat(identity.get("sub_length").asInt()).isEqualTo(5_000);
+    assertThat(mallory.subject()).startsWith(identity.get("sub").asText());
+    assertThat(identity.get("sub").asText()).hasSize(512); // 2 bytes each in 1 KiB
+    assertThat(identity.get("iss_length").asInt()).isEqualTo(5_000);
+    assertThat(identity.get("iss").asText()).hasSize(170); // 6 bytes each
+    assertThat(identity.get("purpose_length").asInt()).isEqualTo(3_000);
+    assertThat(identity.get("groups_omitted").asInt()).isPositive();
+    assertThat(request.get("path_length").asInt()).isEqualTo(uri.length());
+    assertThat(uri).startsWith(request.get("path").asText());
+    assertThat(request.get("headers").has("anthropic-version")).isTrue();
+    assertThat(request.get("headers_omitted").asInt()).isEqualTo(1);
+    assertThat(request.get("model_length").asInt()).isEqualTo(100_000);
+    assertThat(model).startsWith(request.get("model").asText());
+  }
+
+  @Test
+  void aLoneSurrogateInAClaimIsRecordedAsItCame() throws Exception {
+    // A token's JSON may carry "\ud800" in a claim: the record keeps it, escaped.
+    Identity odd =
+        new Identity(
+            "a\ud800b",
+            "https://idp.test",
+            List.of("g\udc00", "🎉"),
+            Optional.empty(),
+            Map.of(),
+            Instant.parse("2026-11-29T06:00:00Z"),
+            Optional.empty());
+    ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX10", System.nanoTime());
+
+    recorder.request(odd, "GET", "/v1/models", Map.of(), new byte[0], null, null, null).join();
+
+    JsonNode identity = records().get(0).get("identity");
+    assertThat(identity.get("sub").asText()).isEqualTo("a\ud800b");
+    assertThat(identity.get("groups").get(0).asText()).isEqualTo("g\udc00");
+    assertThat(identity.get("groups").get(1).asText()).isEqualTo("🎉");
+    assertThat(recorder.recorded()).isTrue();
+  }
+
+  private static RequestSummary summary(String model) {
+    return new RequestSummary(
+        "POST", "/v1/messages", Map.of(), model, 100, false, List.of(), List.of(), "", "", 0, 0, 0);
   }
 }

@@ -141,4 +141,45 @@ class RecordedBytesTest {
       return false;
     }
   }
+
+  @Test
+  void aStringsEscapedLengthIsWhatTheRecordsGeneratorWrites() throws IOException {
+    // The generator of AuditRecord: Jackson's default factory.
+    JsonFactory records = new com.fasterxml.jackson.databind.ObjectMapper().getFactory();
+    String alphabet = "a\"\\/\b\f\n\r\t\u0001\u001f\u007f\u0080é\u07ff\u0800日\uffff🎉";
+    char[] lone = {'\ud800', '\udbff', '\udc00', '\udfff'};
+    Random random = new Random(3);
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder s = new StringBuilder();
+      int length = random.nextInt(12);
+      while (s.length() < length) {
+        if (random.nextInt(8) == 0) {
+          s.append(lone[random.nextInt(lone.length)]);
+        } else {
+          int at = random.nextInt(alphabet.length());
+          s.appendCodePoint(
+              alphabet.codePointAt(Character.isLowSurrogate(alphabet.charAt(at)) ? at - 1 : at));
+        }
+      }
+      String text = s.toString();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (JsonGenerator out = records.createGenerator(bytes)) {
+        out.writeString(text);
+      }
+      assertThat(RecordedBytes.escapedLength(text)).as(text).isEqualTo(bytes.size() - 2L);
+      int limit = random.nextInt(40);
+      int end = RecordedBytes.prefixWithin(text, limit);
+      assertThat(RecordedBytes.escapedLength(text.substring(0, end))).isLessThanOrEqualTo(limit);
+      if (end < text.length()) {
+        // The longest such prefix, unless one more char would cut a pair.
+        boolean cutsPair =
+            Character.isHighSurrogate(text.charAt(end))
+                && end + 1 < text.length()
+                && Character.isLowSurrogate(text.charAt(end + 1));
+        if (!cutsPair) {
+          assertThat(RecordedBytes.escapedLength(text.substring(0, end + 1))).isGreaterThan(limit);
+        }
+      }
+    }
+  }
 }
