@@ -21,7 +21,7 @@ final class AwsAccessKeyDetector extends CandidateDetector {
 
   @Override
   int classes() {
-    return ScanText.UPPER;
+    return ScanText.CAPS;
   }
 
   @Override
@@ -31,9 +31,9 @@ final class AwsAccessKeyDetector extends CandidateDetector {
 
   @Override
   int next(ScanText text, int from, int limit, boolean complete) {
-    int[] positions = text.positions(ScanText.UPPER);
-    int count = text.count(ScanText.UPPER);
-    for (int p = text.first(ScanText.UPPER, from); p < count; p++) {
+    int[] positions = text.positions(ScanText.CAPS);
+    int count = text.count(ScanText.CAPS);
+    for (int p = text.first(ScanText.CAPS, from); p < count; p++) {
       int i = positions[p];
       if (i >= limit) {
         return -1;

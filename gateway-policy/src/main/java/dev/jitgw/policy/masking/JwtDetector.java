@@ -26,7 +26,7 @@ final class JwtDetector extends CandidateDetector {
 
   @Override
   int classes() {
-    return ScanText.UPPER;
+    return ScanText.LETTER_J;
   }
 
   @Override
@@ -42,7 +42,7 @@ final class JwtDetector extends CandidateDetector {
 
   @Override
   int next(ScanText text, int from, int limit, boolean complete) {
-    return nextLiteral(text, OBJECT, ScanText.UPPER, 2, from, limit, complete);
+    return nextLiteral(text, OBJECT, ScanText.LETTER_J, 2, from, limit, complete);
   }
 
   @Override

@@ -4,29 +4,42 @@ import java.util.Arrays;
 
 /**
  * The text of one scan as a char array, with the positions detectors start from, found in one pass
- * shared by all of them: starts of digit runs, capital letters, and the few punctuation marks that
- * anchor a value ({@code @ + : = -}). A detector visits its positions instead of reading the whole
- * text. Reused from scan to scan; not thread-safe.
+ * shared by all of them: starts of digit runs, capital letters followed by a capital, the letter
+ * {@code J}, and the few punctuation marks that anchor a value ({@code @ + : = -}). A detector
+ * visits its positions instead of reading the whole text. Reused from scan to scan; not
+ * thread-safe.
  */
 final class ScanText {
   static final int DIGIT_RUN = 1;
-  static final int UPPER = 1 << 1;
+
+  /**
+   * A capital letter followed by a capital (an access key's prefix, an IBAN's country code), or
+   * ending the text when it was indexed: prose capitals, followed by small letters, are not.
+   */
+  static final int CAPS = 1 << 1;
+
   static final int AT = 1 << 2;
   static final int PLUS = 1 << 3;
   static final int COLON = 1 << 4;
   static final int EQUALS = 1 << 5;
   static final int DASH = 1 << 6;
-  static final int CLASSES = 7;
 
-  private static final byte[] CLASS = new byte[128];
+  /** The {@code J} of a JWT's {@code eyJ}. */
+  static final int LETTER_J = 1 << 7;
+
+  static final int CLASSES = 8;
+
+  /** Per ASCII char, the classes it may be a position of (a capital: {@link #CAPS}, once known). */
+  private static final short[] CLASS = new short[128];
 
   static {
     for (char c = '0'; c <= '9'; c++) {
       CLASS[c] = DIGIT_RUN;
     }
     for (char c = 'A'; c <= 'Z'; c++) {
-      CLASS[c] = UPPER;
+      CLASS[c] = CAPS;
     }
+    CLASS['J'] = CAPS | LETTER_J;
     CLASS['@'] = AT;
     CLASS['+'] = PLUS;
     CLASS[':'] = COLON;
@@ -131,21 +144,62 @@ final class ScanText {
     }
     char[] c = chars;
     int end = length;
-    byte[] table = CLASS;
+    short[] table = CLASS;
     for (int i = from; i < end; i++) {
       char ch = c[i];
       if (ch >= 128) {
         continue;
       }
       int k = table[ch] & classes;
-      if (k == 0) {
-        continue;
+      if (k != 0) {
+        indexChar(k, i);
       }
-      if (k == DIGIT_RUN && i > 0 && Chars.isDigit(c[i - 1])) {
-        continue; // not the start of a run
-      }
-      add(Integer.numberOfTrailingZeros(k), i);
     }
+    capsAtEnd(classes);
+  }
+
+  /**
+   * Notes the positions the char at {@code i}, of classes {@code k}, makes: itself, or for a
+   * capital the capital before it.
+   */
+  private void indexChar(int k, int i) {
+    if (k == DIGIT_RUN) {
+      if (i == 0 || !Chars.isDigit(chars[i - 1])) {
+        add(0, i); // the start of a run
+      }
+      return;
+    }
+    if ((k & CAPS) != 0) {
+      if (i > 0 && Chars.isUpper(chars[i - 1]) && !last(CAPS, i - 1)) {
+        add(1, i - 1); // a capital followed by this one
+      }
+      if ((k & LETTER_J) != 0) {
+        add(7, i);
+      }
+      return;
+    }
+    if (k == LETTER_J) {
+      add(7, i);
+      return;
+    }
+    add(Integer.numberOfTrailingZeros(k), i);
+  }
+
+  /**
+   * A capital ending the text may be followed by a capital in the next piece: it is a {@link #CAPS}
+   * position until then (when it is not, a detector looks and finds nothing).
+   */
+  private void capsAtEnd(int classes) {
+    int i = length - 1;
+    if ((classes & CAPS) != 0 && i >= 0 && Chars.isUpper(chars[i]) && !last(CAPS, i)) {
+      add(1, i);
+    }
+  }
+
+  /** Whether {@code i} is the last position of {@code cls}. */
+  private boolean last(int cls, int i) {
+    int k = Integer.numberOfTrailingZeros(cls);
+    return counts[k] > 0 && positions[k][counts[k] - 1] == i;
   }
 
   private void add(int k, int i) {
@@ -242,14 +296,14 @@ final class ScanText {
   /**
    * {@link #PLAIN}: the byte ends a run of plain ASCII (a control char, quote, backslash, UTF-8).
    */
-  private static final int STOP = 1 << 7;
+  private static final int STOP = 1 << 8;
 
   /** Per byte: its class bits, or {@link #STOP}. */
-  private static final byte[] PLAIN = new byte[256];
+  private static final short[] PLAIN = new short[256];
 
   static {
     for (int b = 0; b < 256; b++) {
-      PLAIN[b] = b < 0x20 || b >= 0x80 || b == '"' || b == '\\' ? (byte) STOP : CLASS[b];
+      PLAIN[b] = b < 0x20 || b >= 0x80 || b == '"' || b == '\\' ? (short) STOP : CLASS[b];
     }
   }
 
@@ -258,6 +312,9 @@ final class ScanText {
 
   /** Whether those chars came as plain ASCII, without escapes: char k is byte k of the string. */
   boolean decodedAscii;
+
+  /** The classes the last {@link #decodeJson} indexed. */
+  private int decodedClasses;
 
   /**
    * Decodes a JSON string body (RFC 8259 section 7) from {@code p} up to its closing quote into the
@@ -272,8 +329,9 @@ final class ScanText {
     if (indexedTo != length) {
       index(classes);
     }
+    decodedClasses = classes;
     int mask = classes | STOP;
-    byte[] plain = PLAIN;
+    short[] plain = PLAIN;
     int n = length;
     char[] t = chars;
     decodedAscii = true;
@@ -399,19 +457,12 @@ final class ScanText {
     return -1;
   }
 
-  /** Indexes the char at {@code i} of class bits {@code k} (one class: ASCII chars have one). */
-  private void indexChar(int k, int i) {
-    if (k == DIGIT_RUN && i > 0 && Chars.isDigit(chars[i - 1])) {
-      return; // not the start of a run
-    }
-    add(Integer.numberOfTrailingZeros(k), i);
-  }
-
   /** Makes the chars of the last {@link #decodeJson} part of the text (they are indexed). */
   void commitDecoded() {
     length += decoded;
     indexedTo = length;
     decoded = 0;
+    capsAtEnd(decodedClasses);
   }
 
   /** Forgets the chars of the last {@link #decodeJson} and their positions. */

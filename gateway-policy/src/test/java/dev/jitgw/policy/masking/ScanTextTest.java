@@ -13,7 +13,7 @@ class ScanTextTest {
   private static final int ALL = (1 << ScanText.CLASSES) - 1;
 
   /** Chars that exercise every path: classes, digit runs, escapes, UTF-8 of 2 to 4 bytes. */
-  private static final String ALPHABET = "aZ09 @+:=-\"\\/\n\t\u0001é日🎉";
+  private static final String ALPHABET = "aZAJK09 @+:=-\"\\/\n\t\u0001é日🎉";
 
   @Test
   void decodingIndexesAsAppendingThenIndexingDoes() throws Exception {

@@ -202,6 +202,37 @@ class TextStreamTest {
     return i;
   }
 
+  /**
+   * Each built-in detector alone, so no other detector's hold-back (an email's word, say) covers
+   * for it: its values, cut into two or three pieces at every place, come out masked whole.
+   */
+  @Test
+  void eachDetectorAloneMasksItsValuesCutAnywhere() {
+    int checked = 0;
+    for (Unit unit : VALUES) {
+      String detector = unit.masked().replaceAll(".*\\[MASKED:([a-z0-9_]+)\\].*", "$1");
+      if (!Masker.builtInDetectors().contains(detector)) {
+        continue; // the custom ones of this test's masker
+      }
+      Masker alone = Masker.builtIn(List.of(detector));
+      String text = "id " + unit.text() + " ok";
+      String expected = "id " + unit.masked() + " ok";
+      int n = text.length();
+      for (int a = 1; a < n; a++) {
+        assertThat(String.join("", stream(alone, text, new int[] {a, n})))
+            .as("%s cut at %d", detector, a)
+            .isEqualTo(expected);
+        for (int b = a + 1; n <= 64 && b < n; b++) {
+          assertThat(String.join("", stream(alone, text, new int[] {a, b, n})))
+              .as("%s cut at %d and %d", detector, a, b)
+              .isEqualTo(expected);
+        }
+      }
+      checked++;
+    }
+    assertThat(checked).isGreaterThan(15);
+  }
+
   @Test
   void aSurrogatePairCutInTwoIsNeverEmittedByHalves() {
     String text = "a 🎉 b";
