@@ -28,7 +28,11 @@ import org.openjdk.jmh.annotations.State;
  *   <li>{@code textStream}: {@link TextStream} alone over the same deltas (detectors and hold-back,
  *       no SSE or JSON).
  *   <li>{@code maskWhole}: {@link Masker#mask} over the whole text at once.
+ *   <li>{@code event}: the time one event takes through {@link SseMasker}, each event arriving in a
+ *       chunk of its own (sample mode: run with {@code -bm sample} for percentiles).
  * </ul>
+ *
+ * <p>Setup also prints how much each delta holds back on this text (a count, not a timing).
  *
  * <p>Each operation processes the whole response; divide its size (printed at setup) by the time
  * per operation for bytes per second. Run: {@code bench/jmh.sh gateway-policy MaskingBenchmark}.
@@ -98,6 +102,19 @@ public class MaskingBenchmark {
     SseTestSupport.Stream stream = new SseTestSupport.Stream().messageStart();
     stream.textBlock(0, deltas);
     sse = stream.messageEnd().bytes();
+    List<byte[]> split = new ArrayList<>();
+    for (int from = 0; from < sse.length; ) {
+      int end = from;
+      while (end + 1 < sse.length && !(sse[end] == '\n' && sse[end + 1] == '\n')) {
+        end++;
+      }
+      end = Math.min(sse.length, end + 2);
+      split.add(java.util.Arrays.copyOfRange(sse, from, end));
+      from = end;
+    }
+    events = split.toArray(new byte[0][]);
+    eventMasker = masking.newSseMasker();
+    printHoldBack();
     ObjectMapper json = new ObjectMapper();
     body =
         json.writeValueAsBytes(
@@ -114,6 +131,53 @@ public class MaskingBenchmark {
         deltas.size(),
         sse.length,
         body.length);
+  }
+
+  /**
+   * How long text waits: after each delta, the chars held back (the start of what could still be a
+   * value), and the share of the text that goes out in the event that brought it.
+   */
+  private void printHoldBack() {
+    TextStream stream = masking.masker().stream();
+    int[] held = new int[deltas.size()];
+    long chars = 0;
+    long releasedAtOnce = 0;
+    int none = 0;
+    for (int i = 0; i < held.length; i++) {
+      String delta = deltas.get(i);
+      stream.push(delta);
+      held[i] = stream.held();
+      chars += delta.length();
+      releasedAtOnce += delta.length() - Math.min(delta.length(), held[i]);
+      none += held[i] == 0 ? 1 : 0;
+    }
+    java.util.Arrays.sort(held);
+    System.out.printf(
+        "[setup] hold-back after a delta: nothing in %.1f %% of deltas; p50 %d, p90 %d, p99 %d,"
+            + " max %d chars; %.1f %% of the text goes out in the event that brought it%n",
+        100.0 * none / held.length,
+        held[held.length / 2],
+        held[held.length * 9 / 10],
+        held[held.length * 99 / 100],
+        held[held.length - 1],
+        100.0 * releasedAtOnce / chars);
+  }
+
+  private byte[][] events;
+  private SseMasker eventMasker;
+  private int nextEvent;
+
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public byte[] event() throws MaskingException {
+    if (nextEvent == events.length) {
+      eventMasker.finish();
+      eventMasker = masking.newSseMasker();
+      nextEvent = 0;
+    }
+    byte[] event = events[nextEvent++];
+    return eventMasker.accept(event, 0, event.length);
   }
 
   @Benchmark
