@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jitgw.policy.approval.FileApprovalStore;
 import dev.jitgw.policy.testing.TestIdentityProvider;
-import dev.jitgw.server.cli.JitgwCommand;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,8 +53,8 @@ class ApprovalRestartTest {
   void start() throws Exception {
     identityProvider = new TestIdentityProvider();
     upstream = new FakeClaudeUpstream();
-    port = freePort();
-    adminPort = freePort();
+    port = ChildProcess.freePort();
+    adminPort = ChildProcess.freePort();
     policy = dir.resolve("policy.yaml");
     Files.writeString(
         policy,
@@ -79,46 +77,24 @@ class ApprovalRestartTest {
     identityProvider.close();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   /** A real {@code jitgw serve} process, as {@link CrashRecoveryTest} starts one. */
   private Process startGateway() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                JitgwCommand.class.getName(),
-                "serve")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("gateway-" + processes.size() + ".log").toFile());
-    Map<String, String> env = builder.environment();
-    env.keySet().removeIf(name -> name.startsWith("JITGW_") || name.startsWith("ANTHROPIC_"));
-    env.put("JITGW_LISTEN", "127.0.0.1:" + port);
-    env.put("JITGW_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
-    env.put("JITGW_DATA_DIR", dir.resolve("data").toString());
-    env.put("JITGW_POLICY_FILE", policy.toString());
-    env.put("JITGW_UPSTREAM_URL", upstream.url());
-    env.put("JITGW_OIDC_ISSUER", identityProvider.issuer());
-    env.put("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY);
-    // A killed process never deletes its unpacked RocksDB library: keep it out of /tmp.
-    env.put(RocksNatives.SHAREDLIB_DIR, Files.createDirectories(dir.resolve("native")).toString());
-    Process process = builder.start();
+    Path log = dir.resolve("gateway-" + processes.size() + ".log");
+    Process process =
+        ChildProcess.serve(
+            List.of(),
+            Map.of(
+                "JITGW_LISTEN", "127.0.0.1:" + port,
+                "JITGW_ADMIN_LISTEN", "127.0.0.1:" + adminPort,
+                "JITGW_DATA_DIR", dir.resolve("data").toString(),
+                "JITGW_POLICY_FILE", policy.toString(),
+                "JITGW_UPSTREAM_URL", upstream.url(),
+                "JITGW_OIDC_ISSUER", identityProvider.issuer(),
+                "ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY),
+            dir.resolve("native"),
+            log);
     processes.add(process);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              assertThat(process.isAlive()).as("the gateway exited").isTrue();
-              return admin("/readyz", "").statusCode() == 200;
-            });
+    ChildProcess.awaitReady(http, process, adminPort, log);
     return process;
   }
 

@@ -2,7 +2,6 @@ package dev.jitgw.server.it;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.cli.JitgwCommand;
@@ -11,7 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +47,8 @@ class CrashRecoveryTest {
   void start() throws Exception {
     identityProvider = new TestIdentityProvider();
     upstream = new FakeClaudeUpstream();
-    port = freePort();
-    adminPort = freePort();
+    port = ChildProcess.freePort();
+    adminPort = ChildProcess.freePort();
   }
 
   @AfterEach
@@ -61,51 +58,28 @@ class CrashRecoveryTest {
     identityProvider.close();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private Process startGateway() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                JitgwCommand.class.getName(),
-                "serve")
-            .redirectErrorStream(true)
-            .redirectOutput(dataDir.resolve("gateway-" + processes.size() + ".log").toFile());
-    Map<String, String> env = builder.environment();
-    env.keySet().removeIf(name -> name.startsWith("JITGW_") || name.startsWith("ANTHROPIC_"));
-    env.put("JITGW_LISTEN", "127.0.0.1:" + port);
-    env.put("JITGW_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
-    env.put("JITGW_DATA_DIR", dataDir.resolve("data").toString());
-    env.put("JITGW_UPSTREAM_URL", upstream.url());
-    env.put("JITGW_OIDC_ISSUER", identityProvider.issuer());
-    env.put("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY);
-    // A killed process never deletes its unpacked RocksDB library: keep it out of /tmp.
-    env.put(
-        RocksNatives.SHAREDLIB_DIR, Files.createDirectories(dataDir.resolve("native")).toString());
-    Process process = builder.start();
+    Path log = dataDir.resolve("gateway-" + processes.size() + ".log");
+    Process process =
+        ChildProcess.serve(
+            List.of(),
+            Map.of(
+                "JITGW_LISTEN",
+                "127.0.0.1:" + port,
+                "JITGW_ADMIN_LISTEN",
+                "127.0.0.1:" + adminPort,
+                "JITGW_DATA_DIR",
+                dataDir.resolve("data").toString(),
+                "JITGW_UPSTREAM_URL",
+                upstream.url(),
+                "JITGW_OIDC_ISSUER",
+                identityProvider.issuer(),
+                "ANTHROPIC_API_KEY",
+                GatewayHarness.UPSTREAM_KEY),
+            dataDir.resolve("native"),
+            log);
     processes.add(process);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              assertThat(process.isAlive()).as("the gateway exited").isTrue();
-              return http.send(
-                          HttpRequest.newBuilder(
-                                  URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                              .build(),
-                          HttpResponse.BodyHandlers.discarding())
-                      .statusCode()
-                  == 200;
-            });
+    ChildProcess.awaitReady(http, process, adminPort, log);
     return process;
   }
 

@@ -100,7 +100,7 @@ class KeycloakIdentityTest {
 
   private static int freePort() {
     try {
-      return KeycloakProcess.freePort();
+      return ChildProcess.freePort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

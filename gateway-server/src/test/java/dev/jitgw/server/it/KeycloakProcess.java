@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -93,7 +92,7 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
     Files.writeString(
         importDir.resolve(realmFile.getFileName()), realmEdit.apply(Files.readString(realmFile)));
 
-    port = freePort();
+    port = ChildProcess.freePort();
     log = Path.of("target", "keycloak-" + port + ".log");
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -105,7 +104,7 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
     env.put("KC_DB", "dev-mem");
     env.put("KC_HTTP_HOST", "127.0.0.1");
     env.put("KC_HTTP_PORT", Integer.toString(port));
-    env.put("KC_HTTP_MANAGEMENT_PORT", Integer.toString(freePort()));
+    env.put("KC_HTTP_MANAGEMENT_PORT", Integer.toString(ChildProcess.freePort()));
     env.put("KC_HOSTNAME", "http://localhost:" + port);
     env.put("KC_HOSTNAME_BACKCHANNEL_DYNAMIC", "true");
     // A short-lived server: the C1 compiler alone starts it sooner on a small machine.
@@ -179,12 +178,6 @@ public final class KeycloakProcess implements BeforeAllCallback, AfterAllCallbac
       }
     }
     process = null;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /** Where this test reaches Keycloak. */

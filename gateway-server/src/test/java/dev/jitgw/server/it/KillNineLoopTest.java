@@ -8,7 +8,6 @@ import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.cli.JitgwCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,58 +74,36 @@ class KillNineLoopTest {
     identityProvider.close();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private Process launch(int iteration, int port, int adminPort) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> jvmOptions = new ArrayList<>();
     // Start fast: the loop starts twenty-odd JVMs.
-    command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
-    command.addAll(nativeOptions);
-    command.addAll(
-        List.of(
-            "-cp", System.getProperty("java.class.path"), JitgwCommand.class.getName(), "serve"));
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("gateway-" + iteration + ".log").toFile());
-    Map<String, String> env = builder.environment();
-    env.put(RocksNatives.SHAREDLIB_DIR, work.resolve("native").toString());
-    env.keySet().removeIf(name -> name.startsWith("JITGW_") || name.startsWith("ANTHROPIC_"));
-    env.put("JITGW_LISTEN", "127.0.0.1:" + port);
-    env.put("JITGW_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
-    env.put("JITGW_DATA_DIR", work.resolve("data").toString());
-    env.put("JITGW_UPSTREAM_URL", upstream.url());
-    env.put("JITGW_OIDC_ISSUER", identityProvider.issuer());
-    env.put("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY);
-    return builder.start();
+    jvmOptions.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+    jvmOptions.addAll(nativeOptions);
+    return ChildProcess.serve(
+        jvmOptions,
+        Map.of(
+            "JITGW_LISTEN",
+            "127.0.0.1:" + port,
+            "JITGW_ADMIN_LISTEN",
+            "127.0.0.1:" + adminPort,
+            "JITGW_DATA_DIR",
+            work.resolve("data").toString(),
+            "JITGW_UPSTREAM_URL",
+            upstream.url(),
+            "JITGW_OIDC_ISSUER",
+            identityProvider.issuer(),
+            "ANTHROPIC_API_KEY",
+            GatewayHarness.UPSTREAM_KEY),
+        work.resolve("native"),
+        log(iteration));
   }
 
-  /** Waits until the admin listener says ready; fails if the process exits or 60 s pass. */
   private void awaitReady(Process process, int adminPort, int iteration) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    HttpRequest ready =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-            .timeout(Duration.ofSeconds(2))
-            .build();
-    while (System.nanoTime() < deadline) {
-      assertThat(process.isAlive())
-          .as("gateway %d exited early; its log:%n%s", iteration, readLog(iteration))
-          .isTrue();
-      try {
-        if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (java.io.IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("gateway " + iteration + " not ready in 60 s:\n" + readLog(iteration));
+    ChildProcess.awaitReady(http, process, adminPort, log(iteration));
+  }
+
+  private Path log(int iteration) {
+    return work.resolve("gateway-" + iteration + ".log");
   }
 
   /** Waits (up to 60 s) until the process has logged {@code text}. */
@@ -142,11 +119,7 @@ class KillNineLoopTest {
   }
 
   private String readLog(int iteration) {
-    try {
-      return Files.readString(work.resolve("gateway-" + iteration + ".log"));
-    } catch (java.io.IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return ChildProcess.readLog(log(iteration));
   }
 
   /** One caller: sends messages until told to stop, noting each status it receives. */
@@ -208,8 +181,8 @@ class KillNineLoopTest {
     int killedDuringStartup = 0;
 
     for (int iteration = 0; iteration < ITERATIONS; iteration++) {
-      int port = freePort();
-      int adminPort = freePort();
+      int port = ChildProcess.freePort();
+      int adminPort = ChildProcess.freePort();
       process = launch(iteration, port, adminPort);
       if (iteration > 0 && random.nextInt(5) == 0) {
         // Sometimes while it opens the store and closes the exchanges the last kill cut short:
@@ -247,8 +220,8 @@ class KillNineLoopTest {
             + " acknowledged exchanges");
 
     // One last start closes what the last kill cut short; a clean stop then closes the store.
-    int port = freePort();
-    int adminPort = freePort();
+    int port = ChildProcess.freePort();
+    int adminPort = ChildProcess.freePort();
     process = launch(ITERATIONS, port, adminPort);
     awaitReady(process, adminPort, ITERATIONS);
     process.destroy(); // SIGTERM: drain and close
