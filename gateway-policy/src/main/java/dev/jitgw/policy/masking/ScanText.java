@@ -351,6 +351,9 @@ final class ScanText {
       if (run == room) {
         continue;
       }
+      if (t.length - n < 2) {
+        t = chars = Arrays.copyOf(t, t.length * 2); // a character outside the BMP takes two
+      }
       int b = data[p];
       int f = plain[b & 0xFF] & mask;
       if (f < STOP) {

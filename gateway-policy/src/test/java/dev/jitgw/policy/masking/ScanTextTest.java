@@ -43,6 +43,36 @@ class ScanTextTest {
   }
 
   @Test
+  void longTextsGrowTheArrayWhereverACharacterOutsideTheBmpFalls() throws Exception {
+    // Found in review: a plain run that left one slot, then an emoji (two chars), overflowed.
+    for (int plain = 250; plain < 520; plain++) {
+      for (boolean escaped : new boolean[] {false, true}) {
+        ScanText text = new ScanText();
+        String piece = "a".repeat(plain) + "🎉" + "b";
+        byte[] json = jsonBody(piece, escaped);
+        assertThat(text.decodeJson(json, 0, json.length, ALL)).isEqualTo(json.length);
+        text.commitDecoded();
+        assertThat(text.toString()).isEqualTo(piece);
+      }
+    }
+    Random random = new Random(5);
+    for (int run = 0; run < 300; run++) {
+      ScanText decoded = new ScanText();
+      ScanText appended = new ScanText();
+      for (int k = 0; k < 6; k++) {
+        String piece = randomText(random, random.nextInt(400));
+        byte[] json = jsonBody(piece, random.nextInt(4) == 0);
+        assertThat(decoded.decodeJson(json, 0, json.length, ALL)).isEqualTo(json.length);
+        decoded.commitDecoded();
+        appended.append(piece);
+        appended.index(ALL);
+        assertThat(decoded.toString()).isEqualTo(appended.toString());
+        assertSamePositions(decoded, appended);
+      }
+    }
+  }
+
+  @Test
   void aDroppedOrFailedDecodingLeavesTheTextAndPositionsAsTheyWere() throws Exception {
     Random random = new Random(11);
     for (int run = 0; run < 2_000; run++) {

@@ -261,6 +261,22 @@ class SseMaskerTest {
   }
 
   @Test
+  void aCharacterOutsideTheBmpAfterALongPlainRunGoesOutWhole() throws Exception {
+    // Found in review: 255 plain chars then an emoji overflowed the decoder's 256-char array.
+    for (int plain = 250; plain < 262; plain++) {
+      String text = "a".repeat(plain) + "🎉";
+      byte[] upstream =
+          new SseTestSupport.Stream()
+              .messageStart()
+              .textBlock(0, List.of(text))
+              .messageEnd()
+              .bytes();
+      byte[] out = feed(PROFILE.newSseMasker(), upstream);
+      assertThat(new String(out, java.nio.charset.StandardCharsets.UTF_8)).contains(text);
+    }
+  }
+
+  @Test
   void everySplitOfTheBytesGivesTheSameOutput() throws Exception {
     byte[] upstream =
         new SseTestSupport.Stream()
