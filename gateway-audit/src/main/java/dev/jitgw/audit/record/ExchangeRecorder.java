@@ -41,8 +41,9 @@ public final class ExchangeRecorder {
 
   /**
    * The request record's shares, in bytes as written (escaped UTF-8), for its headers, the
-   * identity's groups, the path, each of {@code sub}, {@code iss} and {@code purpose}, and the
-   * model, so that it stays under 64 KiB whatever the request holds.
+   * identity's groups, the path, each of {@code sub}, {@code iss} and {@code purpose}, the model
+   * and the method, so that it stays under 64 KiB, with a body of {@link #MAX_INLINE_BODY_BYTES},
+   * whatever the request holds.
    */
   static final int MAX_HEADER_BYTES = 24 * 1024;
 
@@ -50,6 +51,7 @@ public final class ExchangeRecorder {
   static final int MAX_PATH_BYTES = 16 * 1024;
   static final int MAX_IDENTITY_FIELD_BYTES = 1024;
   static final int MAX_MODEL_BYTES = 256;
+  static final int MAX_METHOD_BYTES = 64;
 
   /**
    * A body whose encoded form is at most this long is carried in the {@code request} record as
@@ -120,8 +122,8 @@ public final class ExchangeRecorder {
             : null;
     List<int[]> parts = List.of();
     if (request == null || !request.fitsTheLog()) {
-      // ...unless the record would pass its cap with it (headers and path written escaped can
-      // take more bytes than their character budgets say): then in parts, as a larger one.
+      // ...unless the record would pass its cap with it: then in parts, as a larger one. With
+      // every field within its share it always fits; this guards a field added without one.
       parts = split(body, text ? PART_BYTES : PART_BYTES * 3 / 4, text);
       request =
           requestRecord(
@@ -190,7 +192,8 @@ public final class ExchangeRecorder {
             writeIdentity(out, identity);
           }
           out.writeEndObject();
-          out.writeStringField("method", method);
+          // The request line's limit is the URI's, which may be raised far past 64 KiB.
+          writeCapped(out, "method", method, MAX_METHOD_BYTES);
           // A path this long only passes a raised http.max_uri_length.
           writeCapped(out, "path", uri, MAX_PATH_BYTES);
           out.writeObjectFieldStart("headers");

@@ -168,23 +168,44 @@ class ExchangeRecorderTest {
   }
 
   @Test
-  void aSmallBodyGoesInPartsWhenTheRequestRecordWouldPassItsCapWithIt() throws Exception {
-    // Headers and path at their shares and a method longer than the path (no field share bounds
-    // it; the request line's limit does): the request record has no room left for an 8 KiB body.
-    Map<String, String> headers = Map.of("x-q", "\"".repeat(12_000));
-    String uri = "/v1/messages?" + "a".repeat(16_000);
-    byte[] body = ("{\"x\":\"" + "a".repeat(8_180) + "\"}").getBytes(UTF_8);
-    new ExchangeRecorder(auditLog, "EX8", System.nanoTime())
-        .request(ALICE, "M".repeat(18_000), uri, headers, body, null, null, null)
+  void withEveryFieldAtItsShareASmallBodyStillGoesInTheRequestRecord() throws Exception {
+    // The shares leave room for the largest inline body: headers of quotes (2 bytes each) at
+    // 24 KiB, a path at 16 KiB, groups at 8 KiB, sub, iss and purpose at 1 KiB, model and method
+    // cut (found in review: a long method, which only the request line's limit bounds, pushed a
+    // record past the cap).
+    List<String> groups = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      groups.add("group-" + i);
+    }
+    Identity full =
+        new Identity(
+            "s".repeat(2_000),
+            "i".repeat(2_000),
+            groups,
+            Optional.of("p".repeat(2_000)),
+            Map.of(),
+            Instant.parse("2026-11-29T06:00:00Z"),
+            Optional.empty());
+    Map<String, String> headers = Map.of("x-q", "\"".repeat(12_282));
+    String uri = "/v1/messages?" + "a".repeat(16_371);
+    byte[] body = ("{\"x\":\"" + "\\".repeat(4_090) + "\"}").getBytes(UTF_8); // 8 KiB escaped
+    ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX8", System.nanoTime());
+
+    recorder
+        .request(
+            full, "M".repeat(70_000), uri, headers, body, summary("m".repeat(1_000)), null, null)
         .join();
 
+    assertThat(recorder.recorded()).isTrue();
     List<JsonNode> records = records();
-    assertThat(records)
-        .extracting(r -> r.get("type").asText())
-        .containsExactly("request", "request_body");
-    assertThat(records.get(0).get("body_parts").asInt()).isEqualTo(1);
-    assertThat(records.get(0).has("body")).isFalse();
-    assertThat(records.get(1).get("data").asText().getBytes(UTF_8)).isEqualTo(body);
+    assertThat(records).extracting(r -> r.get("type").asText()).containsExactly("request");
+    JsonNode request = records.get(0);
+    assertThat(request.get("body_parts").asInt()).isZero();
+    assertThat(request.get("body").asText().getBytes(UTF_8)).isEqualTo(body);
+    assertThat(request.get("headers").has("x-q")).isTrue(); // at its share, not over it
+    assertThat(request.get("path").asText()).isEqualTo(uri);
+    assertThat(request.get("method").asText()).hasSize(64);
+    assertThat(request.get("method_length").asInt()).isEqualTo(70_000);
   }
 
   @Test

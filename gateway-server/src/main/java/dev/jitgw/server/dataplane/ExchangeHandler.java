@@ -1126,10 +1126,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
           bytes = masked.body();
           countMasked(masked.counts());
         }
-      } catch (MaskingException e) {
+      } catch (MaskingException | RuntimeException e) {
         heldHead = null;
         closeUpstream();
-        respondError(maskingFailed(e), !keepAlive);
+        respondError(maskingFailed(asMaskingFailure(e)), !keepAlive);
         return;
       }
     }
@@ -1241,10 +1241,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
           out = both;
         }
       }
-    } catch (MaskingException e) {
+    } catch (MaskingException | RuntimeException e) {
       countMasked(sseMasker.counts());
       content.release();
-      onUpstreamFailure(new MaskingFailure(e));
+      onUpstreamFailure(new MaskingFailure(asMaskingFailure(e)));
       return;
     }
     countMasked(sseMasker.counts());
@@ -1306,6 +1306,23 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     countMasked(total);
     return out.toByteArray();
+  }
+
+  /**
+   * The masker's failure; an unexpected exception from it (a bug) fails closed the same way, and is
+   * logged by its class and where it was thrown (its message could quote response content).
+   */
+  private MaskingException asMaskingFailure(Exception e) {
+    if (e instanceof MaskingException failure) {
+      return failure;
+    }
+    StackTraceElement[] at = e.getStackTrace();
+    log.error(
+        "{}: the masker failed: {} at {}",
+        exchange.id(),
+        e.getClass().getName(),
+        at.length > 0 ? at[0] : "an unknown place");
+    return new MaskingException("the masker failed: " + e.getClass().getSimpleName());
   }
 
   private static GatewayError maskingFailed(MaskingException cause) {
