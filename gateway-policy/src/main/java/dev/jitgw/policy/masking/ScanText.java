@@ -165,24 +165,25 @@ final class ScanText {
   private void indexChar(int k, int i) {
     if (k == DIGIT_RUN) {
       if (i == 0 || !Chars.isDigit(chars[i - 1])) {
-        add(0, i); // the start of a run
+        add(list(DIGIT_RUN), i); // the start of a run
       }
       return;
     }
     if ((k & CAPS) != 0) {
       if (i > 0 && Chars.isUpper(chars[i - 1]) && !last(CAPS, i - 1)) {
-        add(1, i - 1); // a capital followed by this one
+        add(list(CAPS), i - 1); // a capital followed by this one
       }
       if ((k & LETTER_J) != 0) {
-        add(7, i);
+        add(list(LETTER_J), i);
       }
       return;
     }
-    if (k == LETTER_J) {
-      add(7, i);
-      return;
-    }
-    add(Integer.numberOfTrailingZeros(k), i);
+    add(list(k), i); // one of the others, or a J without CAPS
+  }
+
+  /** The index of the position list of {@code cls} (one class). */
+  private static int list(int cls) {
+    return Integer.numberOfTrailingZeros(cls);
   }
 
   /**
@@ -192,7 +193,7 @@ final class ScanText {
   private void capsAtEnd(int classes) {
     int i = length - 1;
     if ((classes & CAPS) != 0 && i >= 0 && Chars.isUpper(chars[i]) && !last(CAPS, i)) {
-      add(1, i);
+      add(list(CAPS), i);
     }
   }
 
