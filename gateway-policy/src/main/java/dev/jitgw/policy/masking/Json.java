@@ -16,6 +16,14 @@ final class Json {
   private Json() {}
 
   /**
+   * Whether a JSON string holds the char (or UTF-8 byte) {@code c} as it is: ASCII and not a
+   * control char, quote or backslash.
+   */
+  static boolean plainInString(int c) {
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  }
+
+  /**
    * Duplicate keys are refused: two parsers could keep different ones, and a value hidden in the
    * one masking did not read would reach the caller.
    */
@@ -157,12 +165,12 @@ final class Json {
       length = at;
     }
 
-    /** The ASCII chars a JSON string holds as they are: not a control char, quote or backslash. */
+    /** {@link #plainInString} of each ASCII char. */
     private static final boolean[] PLAIN = new boolean[0x80];
 
     static {
-      for (char c = 0x20; c < 0x80; c++) {
-        PLAIN[c] = c != '"' && c != '\\';
+      for (char c = 0; c < 0x80; c++) {
+        PLAIN[c] = plainInString(c);
       }
     }
 

@@ -233,24 +233,24 @@ final class ScanText {
     for (int k = 0; k < CLASSES; k++) {
       int count = counts[k];
       int first = 0;
-      if ((classes & (1 << k)) != 0 && count > 0 && before > 0) {
-        // A stream's window is at the end of its text: walk back over its few positions.
-        int[] list = positions[k];
-        first = count;
-        while (first > 0 && list[first - 1] >= before) {
-          first--;
-        }
-      }
-      scanFirst[k] = first;
       if ((classes & (1 << k)) != 0 && count > 0) {
-        int last = positions[k][count - 1];
+        int[] list = positions[k];
+        int last = list[count - 1];
         if (last >= from) {
           found |= 1 << k;
         }
         if (last >= before) {
           foundBefore |= 1 << k;
         }
+        if (before > 0) {
+          // A stream's window is at the end of its text: walk back over its few positions.
+          first = count;
+          while (first > 0 && list[first - 1] >= before) {
+            first--;
+          }
+        }
       }
+      scanFirst[k] = first;
     }
     present = found;
     presentBefore = foundBefore;
@@ -304,7 +304,7 @@ final class ScanText {
 
   static {
     for (int b = 0; b < 256; b++) {
-      PLAIN[b] = b < 0x20 || b >= 0x80 || b == '"' || b == '\\' ? (short) STOP : CLASS[b];
+      PLAIN[b] = Json.plainInString(b) ? CLASS[b] : (short) STOP;
     }
   }
 
@@ -337,9 +337,6 @@ final class ScanText {
     char[] t = chars;
     decodedAscii = true;
     while (p < to) {
-      if (t.length - n < 2) {
-        t = chars = Arrays.copyOf(t, t.length * 2);
-      }
       // A run of plain ASCII without class chars, the common case, in a counted loop.
       int room = Math.min(to - p, t.length - n);
       int run = 0;
@@ -349,11 +346,11 @@ final class ScanText {
       }
       p += run;
       n += run;
-      if (run == room) {
-        continue;
-      }
       if (t.length - n < 2) {
         t = chars = Arrays.copyOf(t, t.length * 2); // a character outside the BMP takes two
+      }
+      if (run == room) {
+        continue;
       }
       int b = data[p];
       int f = plain[b & 0xFF] & mask;

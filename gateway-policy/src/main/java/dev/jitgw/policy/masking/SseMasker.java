@@ -667,13 +667,7 @@ public final class SseMasker {
 
   private boolean textDelta(int index, String text, ObjectNode root, ObjectNode delta)
       throws MaskingException {
-    Block block = blocks.get(index);
-    if (block == null) {
-      throw fail("content_block_delta", "block " + index + " was not started");
-    }
-    if (block.kind != Kind.TEXT) {
-      throw fail("content_block_delta", "text_delta in a block that is not text");
-    }
+    Block block = textBlock(index);
     String decided = block.text.push(text);
     if (block.text.unchanged()) {
       passThrough();
@@ -686,13 +680,7 @@ public final class SseMasker {
 
   /** A text delta of the usual fields in another layout (key order, spaces, escapes). */
   private boolean textDelta(int index, String text) throws MaskingException {
-    Block block = blocks.get(index);
-    if (block == null) {
-      throw fail("content_block_delta", "block " + index + " was not started");
-    }
-    if (block.kind != Kind.TEXT) {
-      throw fail("content_block_delta", "text_delta in a block that is not text");
-    }
+    Block block = textBlock(index);
     String decided = block.text.push(text);
     if (block.text.unchanged()) {
       passThrough();
@@ -1125,18 +1113,16 @@ public final class SseMasker {
     return block;
   }
 
-  /** The open text block {@code index} for a text delta. */
+  /** The open text block {@code index} for a text delta; fails when there is none. */
   private Block textBlock(int index) throws MaskingException {
-    Block block = index == lastIndex ? lastBlock : blocks.get(index);
-    if (block == null) {
+    Block block = openTextBlock(index);
+    if (block != null) {
+      return block;
+    }
+    if (!blocks.containsKey(index)) {
       throw fail("content_block_delta", "block " + index + " was not started");
     }
-    if (block.kind != Kind.TEXT) {
-      throw fail("content_block_delta", "text_delta in a block that is not text");
-    }
-    lastIndex = index;
-    lastBlock = block;
-    return block;
+    throw fail("content_block_delta", "text_delta in a block that is not text");
   }
 
   private static int indexOf(byte[] bytes, int from, int to, byte b) {
