@@ -74,17 +74,12 @@ final class RecordedBytes {
     }
   }
 
+  /** The bytes {@code [from, to)}, UTF-8, take in a JSON string: escaped ASCII, the rest as is. */
   static long escapedLength(byte[] bytes, int from, int to) {
     long length = 0;
     for (int i = from; i < to; i++) {
       int b = bytes[i] & 0xFF;
-      if (b == '"' || b == '\\' || b == '\b' || b == '\f' || b == '\n' || b == '\r' || b == '\t') {
-        length += 2;
-      } else if (b < 0x20) {
-        length += 6;
-      } else {
-        length++;
-      }
+      length += b < 0x80 ? escapedLength((char) b) : 1;
     }
     return length;
   }

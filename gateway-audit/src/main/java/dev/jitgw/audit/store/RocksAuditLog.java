@@ -506,7 +506,6 @@ public final class RocksAuditLog implements AuditLog {
       for (Put put : level) {
         batch.put(store.nodes(), put.key(), put.value());
       }
-      level.clear();
     }
     indexPuts.sort(Put.BY_KEY);
     for (Put put : indexPuts) {

@@ -30,14 +30,7 @@ class ExchangeRecorderTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Identity ALICE =
-      new Identity(
-          "alice",
-          "https://idp.test",
-          List.of("dev"),
-          Optional.of("ticket-1"),
-          Map.of(),
-          Instant.parse("2026-11-29T06:00:00Z"),
-          Optional.empty());
+      identity("alice", "https://idp.test", List.of("dev"), Optional.of("ticket-1"));
 
   @TempDir Path dataDir;
   private RocksAuditLog auditLog;
@@ -178,14 +171,7 @@ class ExchangeRecorderTest {
       groups.add("group-" + i);
     }
     Identity full =
-        new Identity(
-            "s".repeat(2_000),
-            "i".repeat(2_000),
-            groups,
-            Optional.of("p".repeat(2_000)),
-            Map.of(),
-            Instant.parse("2026-11-29T06:00:00Z"),
-            Optional.empty());
+        identity("s".repeat(2_000), "i".repeat(2_000), groups, Optional.of("p".repeat(2_000)));
     Map<String, String> headers = Map.of("x-q", "\"".repeat(12_282));
     String uri = "/v1/messages?" + "a".repeat(16_371);
     byte[] body = ("{\"x\":\"" + "\\".repeat(4_090) + "\"}").getBytes(UTF_8); // 8 KiB escaped
@@ -299,14 +285,8 @@ class ExchangeRecorderTest {
       groups.add("\"\\" + i);
     }
     Identity mallory =
-        new Identity(
-            "\"".repeat(5_000),
-            "\u0001".repeat(5_000),
-            groups,
-            Optional.of("é".repeat(3_000)),
-            Map.of(),
-            Instant.parse("2026-11-29T06:00:00Z"),
-            Optional.empty());
+        identity(
+            "\"".repeat(5_000), "\u0001".repeat(5_000), groups, Optional.of("é".repeat(3_000)));
     Map<String, String> headers = new java.util.LinkedHashMap<>();
     headers.put("anthropic-version", "2023-06-01");
     headers.put("x-q", "\"".repeat(24_567));
@@ -339,14 +319,7 @@ class ExchangeRecorderTest {
   void aLoneSurrogateInAClaimIsRecordedAsItCame() throws Exception {
     // A token's JSON may carry "\ud800" in a claim: the record keeps it, escaped.
     Identity odd =
-        new Identity(
-            "a\ud800b",
-            "https://idp.test",
-            List.of("g\udc00", "🎉"),
-            Optional.empty(),
-            Map.of(),
-            Instant.parse("2026-11-29T06:00:00Z"),
-            Optional.empty());
+        identity("a\ud800b", "https://idp.test", List.of("g\udc00", "🎉"), Optional.empty());
     ExchangeRecorder recorder = new ExchangeRecorder(auditLog, "EX10", System.nanoTime());
 
     recorder.request(odd, "GET", "/v1/models", Map.of(), new byte[0], null, null, null).join();
@@ -361,5 +334,18 @@ class ExchangeRecorderTest {
   private static RequestSummary summary(String model) {
     return new RequestSummary(
         "POST", "/v1/messages", Map.of(), model, 100, false, List.of(), List.of(), "", "", 0, 0, 0);
+  }
+
+  /** An identity verified at a fixed time, with no claims beyond these. */
+  private static Identity identity(
+      String sub, String iss, List<String> groups, Optional<String> purpose) {
+    return new Identity(
+        sub,
+        iss,
+        groups,
+        purpose,
+        Map.of(),
+        Instant.parse("2026-11-29T06:00:00Z"),
+        Optional.empty());
   }
 }
