@@ -80,19 +80,10 @@ class ApprovalRestartTest {
   /** A real {@code jitgw serve} process, as {@link CrashRecoveryTest} starts one. */
   private Process startGateway() throws Exception {
     Path log = dir.resolve("gateway-" + processes.size() + ".log");
-    Process process =
-        ChildProcess.serve(
-            List.of(),
-            Map.of(
-                "JITGW_LISTEN", "127.0.0.1:" + port,
-                "JITGW_ADMIN_LISTEN", "127.0.0.1:" + adminPort,
-                "JITGW_DATA_DIR", dir.resolve("data").toString(),
-                "JITGW_POLICY_FILE", policy.toString(),
-                "JITGW_UPSTREAM_URL", upstream.url(),
-                "JITGW_OIDC_ISSUER", identityProvider.issuer(),
-                "ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY),
-            dir.resolve("native"),
-            log);
+    Map<String, String> settings =
+        ChildProcess.settings(dir, port, adminPort, upstream.url(), identityProvider.issuer());
+    settings.put("JITGW_POLICY_FILE", policy.toString());
+    Process process = ChildProcess.serve(List.of(), settings, dir.resolve("native"), log);
     processes.add(process);
     ChildProcess.awaitReady(http, process, adminPort, log);
     return process;

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,23 @@ final class ChildProcess {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
+  }
+
+  /**
+   * The settings of a gateway on {@code port} and {@code adminPort} with its data under {@code
+   * dir/data}, forwarding to {@code upstreamUrl} with the upstream key the fake upstream expects
+   * and trusting tokens of {@code issuer}; more may be added.
+   */
+  static Map<String, String> settings(
+      Path dir, int port, int adminPort, String upstreamUrl, String issuer) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("JITGW_LISTEN", "127.0.0.1:" + port);
+    settings.put("JITGW_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
+    settings.put("JITGW_DATA_DIR", dir.resolve("data").toString());
+    settings.put("JITGW_UPSTREAM_URL", upstreamUrl);
+    settings.put("JITGW_OIDC_ISSUER", issuer);
+    settings.put("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY);
+    return settings;
   }
 
   /**

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,19 +62,8 @@ class CrashRecoveryTest {
     Process process =
         ChildProcess.serve(
             List.of(),
-            Map.of(
-                "JITGW_LISTEN",
-                "127.0.0.1:" + port,
-                "JITGW_ADMIN_LISTEN",
-                "127.0.0.1:" + adminPort,
-                "JITGW_DATA_DIR",
-                dataDir.resolve("data").toString(),
-                "JITGW_UPSTREAM_URL",
-                upstream.url(),
-                "JITGW_OIDC_ISSUER",
-                identityProvider.issuer(),
-                "ANTHROPIC_API_KEY",
-                GatewayHarness.UPSTREAM_KEY),
+            ChildProcess.settings(
+                dataDir, port, adminPort, upstream.url(), identityProvider.issuer()),
             dataDir.resolve("native"),
             log);
     processes.add(process);

@@ -81,19 +81,7 @@ class KillNineLoopTest {
     jvmOptions.addAll(nativeOptions);
     return ChildProcess.serve(
         jvmOptions,
-        Map.of(
-            "JITGW_LISTEN",
-            "127.0.0.1:" + port,
-            "JITGW_ADMIN_LISTEN",
-            "127.0.0.1:" + adminPort,
-            "JITGW_DATA_DIR",
-            work.resolve("data").toString(),
-            "JITGW_UPSTREAM_URL",
-            upstream.url(),
-            "JITGW_OIDC_ISSUER",
-            identityProvider.issuer(),
-            "ANTHROPIC_API_KEY",
-            GatewayHarness.UPSTREAM_KEY),
+        ChildProcess.settings(work, port, adminPort, upstream.url(), identityProvider.issuer()),
         work.resolve("native"),
         log(iteration));
   }
