@@ -3,7 +3,6 @@ package dev.jitgw.server;
 import static java.util.Objects.requireNonNull;
 
 import com.nimbusds.jose.util.DefaultResourceRetriever;
-import dev.jitgw.audit.store.AuditRecord;
 import dev.jitgw.audit.store.RocksAuditLog;
 import dev.jitgw.core.config.ApprovalsConfig;
 import dev.jitgw.core.config.ConfigException;
@@ -15,7 +14,6 @@ import dev.jitgw.core.credential.SecretRef;
 import dev.jitgw.core.credential.UpstreamCredentials;
 import dev.jitgw.core.exchange.RequestSummaryParser;
 import dev.jitgw.core.stage.RequestStage;
-import dev.jitgw.policy.approval.Approval;
 import dev.jitgw.policy.approval.ApprovalService;
 import dev.jitgw.policy.approval.ApprovalWebhook;
 import dev.jitgw.policy.approval.FileApprovalStore;
@@ -345,13 +343,7 @@ public final class GatewayServer implements AutoCloseable {
     resources.add(0, store);
     resources.add(0, service);
     // Recorded before anything else can fail: the store already wrote them as abandoned.
-    for (Approval abandoned : store.abandonedAtOpen()) {
-      auditLog.append(
-          new AuditRecord(
-              AuditRecord.APPROVAL,
-              abandoned.exchangeId(),
-              ApprovalAudit.fields("decided", abandoned)));
-    }
+    new ApprovalAudit(auditLog).abandonedAtOpen(store.abandonedAtOpen());
     if (!store.abandonedAtOpen().isEmpty()) {
       log.info(
           "{} approval(s) pending at the last stop are abandoned", store.abandonedAtOpen().size());
