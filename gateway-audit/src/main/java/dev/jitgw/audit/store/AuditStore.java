@@ -50,6 +50,7 @@ public final class AuditStore implements AutoCloseable {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final WriteOptions syncWrites;
+  private final WriteOptions unsyncedWrites;
   private final RocksDB db;
   private final List<ColumnFamilyHandle> handles;
   private final ColumnFamilyHandle meta;
@@ -74,6 +75,7 @@ public final class AuditStore implements AutoCloseable {
             .setBytesPerSync(1L << 20);
     this.cfOptions = new ColumnFamilyOptions();
     this.syncWrites = new WriteOptions().setSync(true);
+    this.unsyncedWrites = new WriteOptions();
     List<ColumnFamilyDescriptor> descriptors =
         List.of(
             new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
@@ -100,6 +102,7 @@ public final class AuditStore implements AutoCloseable {
     } catch (RocksDBException | IOException e) {
       opened.forEach(ColumnFamilyHandle::close);
       syncWrites.close();
+      unsyncedWrites.close();
       dbOptions.close();
       cfOptions.close();
       throw new IOException("cannot open the audit store in " + directory + ": " + message(e), e);
@@ -158,9 +161,16 @@ public final class AuditStore implements AutoCloseable {
     }
   }
 
-  void write(WriteBatch batch) throws RocksDBException {
+  /** Writes {@code batch}, synced (with every write before it) when {@code sync}. */
+  void write(WriteBatch batch, boolean sync) throws RocksDBException {
     requireOpen();
-    db.write(syncWrites, batch);
+    db.write(sync ? syncWrites : unsyncedWrites, batch);
+  }
+
+  /** Syncs the writes made without {@code sync}. */
+  void syncWal() throws RocksDBException {
+    requireOpen();
+    db.syncWal();
   }
 
   byte[] get(ColumnFamilyHandle family, byte[] key) throws RocksDBException {
@@ -232,6 +242,7 @@ public final class AuditStore implements AutoCloseable {
     handles.forEach(ColumnFamilyHandle::close);
     db.close();
     syncWrites.close();
+    unsyncedWrites.close();
     dbOptions.close();
     cfOptions.close();
   }

@@ -107,12 +107,13 @@ public final class RocksAuditLog implements AuditLog {
       new Submission(List.of(), new CompletableFuture<>(), false);
 
   /**
-   * How long unawaited submissions wait for an awaited one to share its sync. On an idle gateway an
-   * exchange's end would otherwise be syncing when the next request on the connection arrives, and
-   * that request's record would wait for two syncs instead of one (the streaming time to first
-   * byte, docs/benchmarks.md); under load awaited submissions come all the time.
+   * How long records written unsynced wait for an awaited write to sync them. A batch of unawaited
+   * submissions only (an exchange's response records) is written at once without a sync: the next
+   * request's record then pays only for its own encoding and the one sync, not for the response
+   * records' too (the streaming time to first byte, docs/benchmarks.md), and under load awaited
+   * submissions come all the time. Past this the writer syncs them itself.
    */
-  private static final long UNAWAITED_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final long UNSYNCED_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final Settings settings;
   private final NoteSigner signer;
@@ -135,6 +136,12 @@ public final class RocksAuditLog implements AuditLog {
   private long lastCheckpointNanos;
   private long nextProbeNanos;
   private boolean treeStale;
+
+  /** Submissions written without a sync, waiting for one; their first seqs; its deadline. */
+  private final List<Submission> unsynced = new ArrayList<>();
+
+  private final List<Long> unsyncedSeqs = new ArrayList<>();
+  private long unsyncedDeadline;
 
   /** The batch's tree nodes by level, each level's in index order. */
   private final List<List<Put>> nodePuts = new ArrayList<>();
@@ -250,12 +257,12 @@ public final class RocksAuditLog implements AuditLog {
       Submission first;
       try {
         long wait =
-            Math.max(
-                1,
-                Math.min(
-                    intervalNanos - (System.nanoTime() - lastCheckpointNanos),
-                    PROBE_INTERVAL_NANOS));
-        first = queue.poll(wait, TimeUnit.NANOSECONDS);
+            Math.min(
+                intervalNanos - (System.nanoTime() - lastCheckpointNanos), PROBE_INTERVAL_NANOS);
+        if (!unsynced.isEmpty()) {
+          wait = Math.min(wait, unsyncedDeadline - System.nanoTime());
+        }
+        first = queue.poll(Math.max(1, wait), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         first = STOP;
       }
@@ -265,7 +272,6 @@ public final class RocksAuditLog implements AuditLog {
       if (first != null) {
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH_SUBMISSIONS - 1);
-        holdUnawaited(batch);
         int stop = batch.indexOf(STOP);
         if (stop >= 0) {
           stopping = true;
@@ -278,17 +284,22 @@ public final class RocksAuditLog implements AuditLog {
                   s.done.completeExceptionally(
                       new AuditUnavailableException("the audit log is closed")));
         }
+        boolean sync = stopping || !batch.stream().allMatch(Submission::unawaited);
         try {
-          writeAll(batch);
+          writeAll(batch, sync);
         } catch (RuntimeException e) {
           // Never lose the writer: fail what it held and carry on.
           log.error("audit writer failed a batch", e);
           AuditUnavailableException failure = new AuditUnavailableException(e.toString(), e);
           batch.forEach(s -> s.done.completeExceptionally(failure));
+          failUnsynced(failure);
           healthy = false;
           treeStale = true;
         }
         batch.clear();
+      }
+      if (!unsynced.isEmpty() && (stopping || System.nanoTime() - unsyncedDeadline >= 0)) {
+        syncUnsynced();
       }
       if (stopping || System.nanoTime() - lastCheckpointNanos >= intervalNanos) {
         writeCheckpointIfGrown();
@@ -296,32 +307,7 @@ public final class RocksAuditLog implements AuditLog {
     }
   }
 
-  /**
-   * While {@code batch} holds only unawaited submissions, waits up to {@link #UNAWAITED_HOLD_NANOS}
-   * for more, so that they go with the next awaited one (or a stop).
-   */
-  private void holdUnawaited(List<Submission> batch) {
-    long deadline = System.nanoTime() + UNAWAITED_HOLD_NANOS;
-    while (batch.size() < MAX_BATCH_SUBMISSIONS && batch.stream().allMatch(Submission::unawaited)) {
-      long wait = deadline - System.nanoTime();
-      if (wait <= 0) {
-        return;
-      }
-      Submission next;
-      try {
-        next = queue.poll(wait, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        next = STOP;
-      }
-      if (next == null) {
-        return;
-      }
-      batch.add(next);
-      queue.drainTo(batch, MAX_BATCH_SUBMISSIONS - batch.size());
-    }
-  }
-
-  private void writeAll(List<Submission> submissions) {
+  private void writeAll(List<Submission> submissions, boolean sync) {
     int from = 0;
     while (from < submissions.size()) {
       long bytes = 0;
@@ -332,13 +318,57 @@ public final class RocksAuditLog implements AuditLog {
         }
         to++;
       }
-      writeBatch(submissions.subList(from, to));
+      writeBatch(submissions.subList(from, to), sync);
       from = to;
     }
   }
 
-  /** Writes one group of submissions in one synced batch, or fails all of them. */
-  private void writeBatch(List<Submission> submissions) {
+  /**
+   * Syncs what was written unsynced, when no awaited write came to sync it by its deadline (or the
+   * log stops), and completes its submissions.
+   */
+  private void syncUnsynced() {
+    storeLock.readLock().lock();
+    try {
+      store.syncWal();
+    } catch (RocksDBException | RuntimeException e) {
+      String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
+      if (healthy) {
+        log.error("audit sync failed; requests are refused until the store recovers: {}", why);
+      }
+      nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
+      healthy = false;
+      // The records are in the store, perhaps on disk: the tree is reloaded from what it holds.
+      treeStale = true;
+      failUnsynced(new AuditUnavailableException("the audit log cannot sync: " + why, e));
+      return;
+    } finally {
+      storeLock.readLock().unlock();
+    }
+    durableSize = tree.size();
+    completeUnsynced();
+  }
+
+  private void completeUnsynced() {
+    for (int i = 0; i < unsynced.size(); i++) {
+      unsynced.get(i).done.complete(unsyncedSeqs.get(i));
+    }
+    unsynced.clear();
+    unsyncedSeqs.clear();
+  }
+
+  private void failUnsynced(AuditUnavailableException failure) {
+    unsynced.forEach(s -> s.done.completeExceptionally(failure));
+    unsynced.clear();
+    unsyncedSeqs.clear();
+  }
+
+  /**
+   * Writes one group of submissions in one batch, or fails all of them. A synced batch makes every
+   * record before it durable too, and completes the submissions written unsynced before it; an
+   * unsynced one leaves its submissions to the next sync.
+   */
+  private void writeBatch(List<Submission> submissions, boolean sync) {
     if (treeStale) {
       AuditUnavailableException failure =
           new AuditUnavailableException("the audit log is recovering from a failed write");
@@ -373,7 +403,7 @@ public final class RocksAuditLog implements AuditLog {
         return;
       }
       putSorted(batch);
-      store.write(batch);
+      store.write(batch, sync);
     } catch (RocksDBException | RuntimeException e) {
       String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
       if (healthy) {
@@ -390,16 +420,30 @@ public final class RocksAuditLog implements AuditLog {
           new AuditUnavailableException("the audit log cannot write: " + why, e);
       // Every submission of the group, not only those already encoded: none of them is written.
       submissions.forEach(s -> s.done.completeExceptionally(failure));
+      if (!unsynced.isEmpty()) {
+        // Written, but whether they reached the disk is not known: reload from the store.
+        failUnsynced(failure);
+        treeStale = true;
+      }
       return;
     } finally {
       storeLock.readLock().unlock();
     }
     nodes.committed();
-    durableSize = tree.size();
     if (!healthy) {
       log.info("audit writes succeed again");
       healthy = true;
     }
+    if (!sync) {
+      if (unsynced.isEmpty()) {
+        unsyncedDeadline = System.nanoTime() + UNSYNCED_NANOS;
+      }
+      unsynced.addAll(accepted);
+      unsyncedSeqs.addAll(firstSeqs);
+      return;
+    }
+    durableSize = tree.size();
+    completeUnsynced();
     for (int i = 0; i < accepted.size(); i++) {
       accepted.get(i).done.complete(firstSeqs.get(i));
     }
@@ -551,7 +595,7 @@ public final class RocksAuditLog implements AuditLog {
     storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(store.meta(), PROBE_KEY, Keys.seq(settings.clock().millis()));
-      store.write(batch);
+      store.write(batch, true);
     } finally {
       storeLock.readLock().unlock();
     }
@@ -605,7 +649,7 @@ public final class RocksAuditLog implements AuditLog {
     storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(store.checkpoints(), Keys.seq(size), note.getBytes(UTF_8));
-      store.write(batch);
+      store.write(batch, true);
       checkpointedSize = size;
       lastCheckpointAt = settings.clock().instant();
     } catch (RocksDBException e) {

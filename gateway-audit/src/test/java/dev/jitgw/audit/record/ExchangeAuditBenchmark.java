@@ -24,22 +24,25 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The audit log as the data plane uses it, one exchange per call: the {@code request} record with
- * its body part and decision, waited for (nothing goes upstream before it is durable), then the
- * response head, one chunk, the masking counts and the end in one submission, not waited for — as
- * {@link ExchangeRecorder} does for a JSON exchange of {@code bench/side-by-side.sh}. Run with as
- * many threads as the side-by-side run has connections:
+ * The audit log as the data plane uses it. {@link #exchange}: one exchange per call, the {@code
+ * request} record with its body and decision, waited for (nothing goes upstream before it is
+ * durable), then the response head, the pieces, the masking counts and the end, not waited for — as
+ * {@link ExchangeRecorder} does for an exchange of {@code bench/side-by-side.sh}. Run with as many
+ * threads as the side-by-side run has connections:
  *
- * <pre>bench/jmh.sh gateway-audit ExchangeAuditBenchmark -f 1 -wi 3 -w 5s -i 5 -r 5s -t 32</pre>
+ * <pre>bench/jmh.sh gateway-audit 'ExchangeAuditBenchmark.exchange' -p responseKind=json -f 1 -wi 3
+ * -w 5s -i 5 -r 5s -t 32</pre>
  *
  * <p>{@code thrpt} is exchanges per second through the one writer thread, which is what bounds the
- * gateway's requests per second with durable audit on.
+ * gateway's requests per second with durable audit on. {@link #nextRequest} is the wait of one
+ * streaming caller's next request record (the time to first byte's share).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -72,6 +75,15 @@ public class ExchangeAuditBenchmark {
   /** One caller: its exchange ids, and the request and response of the side-by-side run. */
   @State(Scope.Thread)
   public static class Caller {
+    /**
+     * {@code json}: the 552-byte Messages body in one piece; {@code sse}: the side-by-side run's
+     * 200-event stream (24 KB), one piece per event, as the data plane writes it.
+     */
+    @Param({"json", "sse"})
+    String responseKind;
+
+    byte[][] pieces;
+
     final Identity identity =
         new Identity(
             "bench-user",
@@ -108,27 +120,78 @@ public class ExchangeAuditBenchmark {
               .getBytes(UTF_8);
       responseHeaders.put("content-type", "application/json");
       responseHeaders.put("content-length", Integer.toString(response.length));
+      if (responseKind.equals("json")) {
+        pieces = new byte[][] {response};
+      } else {
+        pieces = new byte[200][];
+        for (int i = 0; i < pieces.length; i++) {
+          pieces[i] =
+              ("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                      + "\"delta\":{\"type\":\"text_delta\",\"text\":\"The gateway answered, "
+                      + i
+                      + ". \"}}\n\n")
+                  .getBytes(UTF_8);
+        }
+        responseHeaders.put("content-type", "text/event-stream");
+        responseHeaders.remove("content-length");
+      }
     }
+  }
+
+  /**
+   * A streaming caller's next request on its connection: the previous exchange's response records
+   * were appended (not waited for) half a millisecond before, about when the next request of the
+   * side-by-side run's time-to-first-byte loop reaches the writer. Measures that request record's
+   * wait alone; run single-threaded in sample mode:
+   *
+   * <pre>bench/jmh.sh gateway-audit 'ExchangeAuditBenchmark.nextRequest' -t 1 -bm sample</pre>
+   */
+  @State(Scope.Thread)
+  public static class Turnaround {
+    ExchangeRecorder next;
+
+    @Setup(Level.Invocation)
+    public void previousResponse(Log log, Caller caller) {
+      if (next != null) {
+        respond(next, caller);
+      }
+      next = new ExchangeRecorder(log.log, ExchangeId.next(caller.clock), System.nanoTime());
+      java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+    }
+  }
+
+  @Benchmark
+  public void nextRequest(Turnaround turnaround, Caller caller) {
+    request(turnaround.next, caller).join();
+  }
+
+  private static java.util.concurrent.CompletableFuture<Long> request(
+      ExchangeRecorder recorder, Caller caller) {
+    return recorder.request(
+        caller.identity,
+        "POST",
+        "/v1/messages",
+        caller.headers,
+        caller.body,
+        null,
+        caller.decision,
+        "v1");
+  }
+
+  private static void respond(ExchangeRecorder recorder, Caller caller) {
+    recorder.responseHead(200, caller.responseHeaders);
+    for (byte[] piece : caller.pieces) {
+      recorder.piece(piece);
+    }
+    recorder.masking(Map.of("email", 0L));
+    recorder.end("complete", 200, Map.of("input_tokens", 412L, "output_tokens", 96L), null);
   }
 
   @Benchmark
   public void exchange(Log log, Caller caller) {
     ExchangeRecorder recorder =
         new ExchangeRecorder(log.log, ExchangeId.next(caller.clock), System.nanoTime());
-    recorder
-        .request(
-            caller.identity,
-            "POST",
-            "/v1/messages",
-            caller.headers,
-            caller.body,
-            null,
-            caller.decision,
-            "v1")
-        .join();
-    recorder.responseHead(200, caller.responseHeaders);
-    recorder.piece(caller.response);
-    recorder.masking(Map.of("email", 0L));
-    recorder.end("complete", 200, Map.of("input_tokens", 412L, "output_tokens", 96L), null);
+    request(recorder, caller).join();
+    respond(recorder, caller);
   }
 }

@@ -219,7 +219,7 @@ class RocksAuditLogTest {
       for (long seq = 6; seq < 10; seq++) {
         batch.delete(store.records(), Keys.seq(seq));
       }
-      store.write(batch);
+      store.write(batch, true);
     }
 
     assertThatThrownBy(this::open)
@@ -246,7 +246,7 @@ class RocksAuditLogTest {
               .getBytes(UTF_8);
       assertThat(edited).isNotEqualTo(store.get(store.records(), Keys.seq(2)));
       batch.put(store.records(), Keys.seq(2), edited);
-      store.write(batch);
+      store.write(batch, true);
     }
 
     assertThatThrownBy(this::open)
@@ -369,6 +369,58 @@ class RocksAuditLogTest {
     // Alone, they still become durable.
     assertThat(log.appendUnawaited(List.of(end("B"))).join()).isEqualTo(3L);
     assertThat(log.size()).isEqualTo(4);
+  }
+
+  @Test
+  void unawaitedRecordsWrittenBetweenAwaitedOnesFromManyCallersAreAllDurableOnceAnswered()
+      throws Exception {
+    RocksAuditLog log = open();
+    int callers = 4;
+    int exchanges = 300;
+    List<CompletableFuture<Long>> ends = new ArrayList<>();
+    List<Long> requests = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        String caller = "c" + c;
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < exchanges; i++) {
+                    String id = caller + "-" + i;
+                    long seq = log.append(request(id, caller)).join();
+                    // What an exchange's end does: appended, not waited for.
+                    CompletableFuture<Long> end = log.appendUnawaited(List.of(end(id), end(id)));
+                    synchronized (requests) {
+                      requests.add(seq);
+                      ends.add(end);
+                    }
+                  }
+                }));
+      }
+      for (var future : done) {
+        future.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdown();
+    }
+    Set<Long> seqs = new HashSet<>(requests);
+    for (CompletableFuture<Long> end : ends) {
+      long first = end.join();
+      // Once answered, the records are within the durable size readers are bounded by.
+      assertThat(first + 1).isLessThan(log.size());
+      assertThat(seqs.add(first)).isTrue();
+      assertThat(seqs.add(first + 1)).isTrue();
+    }
+    long total = 3L * callers * exchanges;
+    assertThat(seqs).hasSize((int) total);
+    assertThat(log.size()).isEqualTo(total);
+    log.close();
+
+    RocksAuditLog reopened = open();
+    assertThat(reopened.size()).isEqualTo(total);
+    assertThat(reopened.exchange("c3-" + (exchanges - 1))).hasSize(3);
   }
 
   @Test
