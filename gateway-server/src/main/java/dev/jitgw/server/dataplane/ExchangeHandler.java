@@ -1042,7 +1042,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       return;
     }
     recordHead(response);
-    ctx.write(response);
+    if (streaming) {
+      // The caller's first byte does not wait for the events read with the head to be masked.
+      ctx.writeAndFlush(response);
+    } else {
+      ctx.write(response);
+    }
   }
 
   private void recordHead(HttpResponse response) {
