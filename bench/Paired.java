@@ -5,8 +5,9 @@ import java.util.*;
 /**
  * Runs {@code MaskingBenchmark.<method>} of several builds in one JVM, each in its own class
  * loader, in turn rep by rep, so that every build sees the same noise; prints each build's best,
- * p10, p25 and median rep, and the median of the per-rep ratios to the first build. Run through
- * {@code bench/paired.sh}.
+ * p10, p25 and median rep, and the median of the per-rep ratios to the first build; then the same
+ * for the thread's CPU time per rep (what the rep cost one core, without the time other processes
+ * on the machine had it). Run through {@code bench/paired.sh}.
  */
 public class Paired {
   public static void main(String[] a) throws Exception {
@@ -30,19 +31,29 @@ public class Paired {
       m[v] = c.getMethod(method);
     }
     long[][] t = new long[n][reps];
+    long[][] cpu = new long[n][reps];
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     for (int r = 0; r < reps; r++) {
       for (int k = 0; k < n; k++) {
         int v = (r + k) % n;
+        long c = threads.getCurrentThreadCpuTime();
         long s = System.nanoTime(); m[v].invoke(obj[v]); t[v][r] = System.nanoTime() - s;
+        cpu[v][r] = threads.getCurrentThreadCpuTime() - c;
       }
     }
+    report("wall", t, a, method, delta, profile, reps);
+    report("cpu", cpu, a, method, delta, profile, reps);
+  }
+
+  static void report(String what, long[][] t, String[] a, String method, int delta, String profile, int reps) {
+    int n = t.length;
     int skip = reps / 3;
     double[] ratio = new double[reps - skip];
     for (int v = 0; v < n; v++) {
       long[] x = Arrays.copyOfRange(t[v], skip, reps); 
       if (v > 0) { for (int r = skip; r < reps; r++) ratio[r - skip] = (double) t[v][r] / t[0][r]; Arrays.sort(ratio); }
       Arrays.sort(x);
-      System.out.printf("%s %s %d %s: min %.2f p10 %.2f p25 %.2f median %.2f ms%s%n", a[4 + v].replaceAll("/gateway-policy/target/classes/?$", "").replaceAll(".*/", ""), method, delta, profile,
+      System.out.printf("%s %s %s %d %s: min %.2f p10 %.2f p25 %.2f median %.2f ms%s%n", what, a[4 + v].replaceAll("/gateway-policy/target/classes/?$", "").replaceAll(".*/", ""), method, delta, profile,
           x[0] / 1e6, x[x.length / 10] / 1e6, x[x.length / 4] / 1e6, x[x.length / 2] / 1e6,
           v > 0 ? String.format("; paired ratio to first: median %.3f (p25 %.3f, p75 %.3f)", ratio[ratio.length / 2], ratio[ratio.length / 4], ratio[3 * ratio.length / 4]) : "");
     }

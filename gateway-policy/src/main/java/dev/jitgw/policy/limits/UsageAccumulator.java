@@ -275,7 +275,14 @@ public final class UsageAccumulator {
     private final int maxLine;
     private byte[] line = new byte[256];
     private int lineLength;
-    private boolean skippingLine;
+
+    /**
+     * The rest of the line is not read: it is over-long, or it is the data of an event that carries
+     * no usage (a text delta's, most of a stream's bytes), found so by its {@code data:}. Its end
+     * is searched for rather than each byte handled.
+     */
+    private boolean ignoringLine;
+
     private boolean afterCarriageReturn;
 
     // The event being assembled.
@@ -290,16 +297,41 @@ public final class UsageAccumulator {
 
     @Override
     public void accept(ByteBuf chunk) {
-      chunk.forEachByte(chunk.readerIndex(), chunk.readableBytes(), this);
+      int at = chunk.readerIndex();
+      int end = chunk.writerIndex();
+      while (at < end) {
+        if (ignoringLine) {
+          at = chunk.forEachByte(at, end - at, ByteProcessor.FIND_CRLF);
+          if (at < 0) {
+            return;
+          }
+        }
+        // process() stops the walk where a line starts being ignored.
+        int stopped = chunk.forEachByte(at, end - at, this);
+        if (stopped < 0) {
+          return;
+        }
+        at = stopped + 1;
+      }
     }
 
     @Override
     public void accept(byte[] chunk, int offset, int count) {
-      for (int i = offset; i < offset + count; i++) {
+      int end = offset + count;
+      for (int i = offset; i < end; i++) {
+        if (ignoringLine) {
+          while (i < end && chunk[i] != '\n' && chunk[i] != '\r') {
+            i++;
+          }
+          if (i == end) {
+            return;
+          }
+        }
         process(chunk[i]);
       }
     }
 
+    /** Takes one byte; false when the rest of the line is to be skipped ({@link #ignoringLine}). */
     @Override
     public boolean process(byte b) {
       if (afterCarriageReturn) {
@@ -313,17 +345,35 @@ public final class UsageAccumulator {
         endLine();
       } else if (b == '\n') {
         endLine();
-      } else if (!skippingLine) {
+      } else if (!ignoringLine) {
         if (lineLength == maxLine) {
           // Over-long: drop the line and the event it is part of.
-          skippingLine = true;
           eventDamaged = true;
-          lineLength = 0;
-        } else {
-          if (lineLength == line.length) {
-            line = Arrays.copyOf(line, Math.min(maxLine, line.length * 2));
-          }
-          line[lineLength++] = b;
+          ignoringLine = true;
+          return false;
+        }
+        if (lineLength == line.length) {
+          line = Arrays.copyOf(line, Math.min(maxLine, line.length * 2));
+        }
+        line[lineLength++] = b;
+        if (lineLength == DATA_FIELD.length && dataOfNoUse()) {
+          ignoringLine = true;
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * The line so far is {@code data:} of an event whose data is not kept ({@link #appendData}).
+     */
+    private boolean dataOfNoUse() {
+      if (!eventDamaged && (eventName == null || carriesUsage(eventName))) {
+        return false;
+      }
+      for (int i = 0; i < DATA_FIELD.length; i++) {
+        if (line[i] != DATA_FIELD[i]) {
+          return false;
         }
       }
       return true;
@@ -334,12 +384,12 @@ public final class UsageAccumulator {
     public void finish() {}
 
     private void endLine() {
-      if (skippingLine) {
-        skippingLine = false;
-        return;
-      }
       int length = lineLength;
       lineLength = 0;
+      if (ignoringLine) {
+        ignoringLine = false;
+        return;
+      }
       if (length == 0) {
         dispatch();
         return;
@@ -427,6 +477,8 @@ public final class UsageAccumulator {
       return true;
     }
   }
+
+  private static final byte[] DATA_FIELD = "data:".getBytes(StandardCharsets.US_ASCII);
 
   private static boolean carriesUsage(String eventName) {
     return eventName.equals("message_start") || eventName.equals("message_delta");

@@ -103,6 +103,53 @@ class UsageAccumulatorTest {
     assertThat(bytewise.usage()).contains(STREAM_USAGE);
   }
 
+  @ParameterizedTest(name = "line ending {0}")
+  @ValueSource(strings = {"LF", "CRLF", "CR"})
+  void aStreamInDirectBuffersSplitAtEveryByteBoundaryGivesTheSameUsage(String ending) {
+    String eol =
+        switch (ending) {
+          case "CRLF" -> "\r\n";
+          case "CR" -> "\r";
+          default -> "\n";
+        };
+    // The data lines of events without usage are skipped to their end, not read: that search
+    // must stop at a line end in either buffer, and at a CR alone.
+    byte[] bytes = utf8(STREAM.replace("\n", eol));
+    for (int cut = 0; cut <= bytes.length; cut++) {
+      UsageAccumulator accumulator = UsageAccumulator.eventStream(1024);
+      ByteBuf first = Unpooled.directBuffer(Math.max(1, cut));
+      ByteBuf second = Unpooled.directBuffer(Math.max(1, bytes.length - cut));
+      try {
+        first.writeBytes(bytes, 0, cut);
+        second.writeBytes(bytes, cut, bytes.length - cut);
+        accumulator.accept(first);
+        accumulator.accept(second);
+      } finally {
+        first.release();
+        second.release();
+      }
+      assertThat(accumulator.usage()).as("split at byte %d", cut).contains(STREAM_USAGE);
+      assertThat(accumulator.isComplete()).isTrue();
+    }
+  }
+
+  @Test
+  void aUsageEventRightAfterASkippedDataLineIsRead() {
+    // No blank line is lost when a skipped line ends with the chunk, or a chunk starts with CRLF.
+    String stream =
+        "event: content_block_delta\r\ndata: {\"type\":\"content_block_delta\"}\r\n\r\n"
+            + "event: message_delta\r\ndata: {\"type\":\"message_delta\",\"usage\":"
+            + "{\"output_tokens\":15}}\r\n\r\n";
+    byte[] bytes = utf8(stream);
+    int skippedEnd = stream.indexOf("}\r\n") + 1;
+    for (int cut = skippedEnd - 2; cut <= skippedEnd + 4; cut++) {
+      UsageAccumulator accumulator = UsageAccumulator.eventStream(1024);
+      assertThat(feedInChunks(accumulator, bytes, new int[] {cut}))
+          .as("split at byte %d", cut)
+          .hasValueSatisfying(usage -> assertThat(usage.outputTokens()).isEqualTo(15));
+    }
+  }
+
   @Test
   void aStreamInRandomChunksGivesTheSameUsage() {
     byte[] bytes = utf8(STREAM.replace("\n", "\r\n"));
