@@ -23,7 +23,9 @@ public interface AuditLog extends AutoCloseable {
   /**
    * Appends {@code records} contiguously and atomically: the future completes with the first one's
    * {@code seq} once all of them are durable, or fails with {@link AuditUnavailableException} when
-   * none of them is. Never blocks.
+   * the log cannot make them so. A failed append's records may still be found in the log after it
+   * recovers, all of them or none, when their bytes reached the store before the failure (they are
+   * kept, never overwritten); a completed one's are always there. Never blocks.
    */
   CompletableFuture<Long> append(List<AuditRecord> records);
 
@@ -33,8 +35,9 @@ public interface AuditLog extends AutoCloseable {
 
   /**
    * As {@link #append(List)}, for records no caller waits for (a response's chunks and end): the
-   * log may hold them back briefly so that they share the next awaited write's sync rather than
-   * take one of their own ahead of it. Order with every other append is kept.
+   * log may write them without a sync and complete them with the next awaited write's sync (or a
+   * few milliseconds later), rather than make that write wait for a sync of their own. Order with
+   * every other append is kept.
    */
   default CompletableFuture<Long> appendUnawaited(List<AuditRecord> records) {
     return append(records);

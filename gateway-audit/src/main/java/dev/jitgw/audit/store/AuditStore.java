@@ -24,7 +24,8 @@ import org.rocksdb.WriteOptions;
  *
  * <p>Column families: {@code default} (store metadata and the write probe), {@code records}, {@code
  * nodes}, {@code indexes} and {@code checkpoints}; key layouts in {@link Keys}. Writes go through
- * {@link #write(WriteBatch)} with {@code sync=true}, so a write that returns is on disk.
+ * {@link #write(WriteBatch, boolean)}: a synced write that returns is on disk with every write
+ * before it.
  *
  * <p>{@link #close()} releases, in this order: the column family handles, the database, then the
  * options objects the database was opened with (RocksDB requires that options outlive the database
@@ -175,12 +176,6 @@ public final class AuditStore implements AutoCloseable {
   void write(WriteBatch batch, boolean sync) throws RocksDBException {
     requireOpen();
     db.write(sync ? syncWrites : unsyncedWrites, batch);
-  }
-
-  /** Syncs the writes made without {@code sync}. */
-  void syncWal() throws RocksDBException {
-    requireOpen();
-    db.syncWal();
   }
 
   byte[] get(ColumnFamilyHandle family, byte[] key) throws RocksDBException {

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * written with {@code sync=true} (group commit: every submission waiting when a write starts rides
  * on its one fsync), assigns {@code seq}, chains {@code prev}, extends the Merkle tree, and writes
  * each record with its tree nodes and index entries in one atomic batch. Callers are completed
- * after the write returns.
+ * after the synced write returns. A batch of unawaited submissions only is written at once without
+ * a sync and completed by the next synced write (or a sync of its own 5 ms later); every reader is
+ * bounded by the synced size, a reader in another process by the {@code synced} mark.
  *
  * <p>The same thread writes signed checkpoints: every {@code checkpointInterval} when the log grew,
  * and at {@link #close()}. All checkpoints come from one tree, so no two are inconsistent.
@@ -53,10 +55,12 @@ import org.slf4j.LoggerFactory;
  * longer hashes to its stored leaf; exchanges whose {@code response_end} never came (a crash) are
  * closed with an {@code aborted} one.
  *
- * <p>A failed write fails the submissions of that batch with {@link AuditUnavailableException},
- * rewinds the tree to the last durable size and marks the log unhealthy; the writer then probes the
- * store every second (reopening it when the database stays in its error state) until a write
- * succeeds again.
+ * <p>A failed write fails the submissions of that batch, and those written unsynced before it, with
+ * {@link AuditUnavailableException}, rewinds the tree (to the start of the batch; when unsynced
+ * ones were pending, it is reloaded from the store before the next write) and marks the log
+ * unhealthy; the writer then probes the store every second (reopening it when the database stays in
+ * its error state) until a write succeeds again. Records whose bytes reached the store before the
+ * failure are found and kept by that reopening.
  */
 public final class RocksAuditLog implements AuditLog {
 
@@ -67,6 +71,14 @@ public final class RocksAuditLog implements AuditLog {
   private static final long MAX_BATCH_BYTES = 8L * 1024 * 1024;
   private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final byte[] PROBE_KEY = "probe".getBytes(US_ASCII);
+
+  /**
+   * The number of records the last synced write made durable, put in that write's batch. Records
+   * are written before they are synced (an exchange's response records wait for the next request's
+   * sync); a reader in another process ({@link #openReader}) sees them as soon as they are written,
+   * so it counts only this many, never records a power loss could still take back.
+   */
+  private static final byte[] SYNCED_KEY = "synced".getBytes(US_ASCII);
 
   /** How the log is opened. */
   public record Settings(
@@ -329,8 +341,9 @@ public final class RocksAuditLog implements AuditLog {
    */
   private void syncUnsynced() {
     storeLock.readLock().lock();
-    try {
-      store.syncWal();
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(store.meta(), SYNCED_KEY, Keys.seq(tree.size()));
+      store.write(batch, true);
     } catch (RocksDBException | RuntimeException e) {
       String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
       if (healthy) {
@@ -403,6 +416,9 @@ public final class RocksAuditLog implements AuditLog {
         return;
       }
       putSorted(batch);
+      if (sync) {
+        batch.put(store.meta(), SYNCED_KEY, Keys.seq(tree.size()));
+      }
       store.write(batch, sync);
     } catch (RocksDBException | RuntimeException e) {
       String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
@@ -649,6 +665,8 @@ public final class RocksAuditLog implements AuditLog {
     storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(store.checkpoints(), Keys.seq(size), note.getBytes(UTF_8));
+      // Records adopted at open (written, then the process died) are counted from here on.
+      batch.put(store.meta(), SYNCED_KEY, Keys.seq(size));
       store.write(batch, true);
       checkpointedSize = size;
       lastCheckpointAt = settings.clock().instant();
@@ -668,6 +686,12 @@ public final class RocksAuditLog implements AuditLog {
   private void loadTree() throws IOException {
     nodes = new StoredNodes(store);
     long size = lastSeq(store) + 1;
+    if (readOnly) {
+      byte[] synced = read(store.meta(), SYNCED_KEY);
+      if (synced != null) {
+        size = Math.min(size, Keys.seqOf(synced));
+      }
+    }
     try {
       tree = MerkleTree.open(nodes, size);
     } catch (IllegalStateException e) {
