@@ -49,9 +49,6 @@ public final class AuditStore implements AutoCloseable {
   private final Path directory;
   private final boolean secondary;
 
-  /** The WAL files kept for replay at most, about two of the records family's memtables. */
-  static final long MAX_TOTAL_WAL_BYTES = 128L << 20;
-
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final WriteOptions syncWrites;
@@ -77,13 +74,7 @@ public final class AuditStore implements AutoCloseable {
             // Flushes and compactions sync their output as they go rather than leaving megabytes
             // dirty: on ext4 (data=ordered) the WAL's fsync, which every request record waits
             // for, would otherwise wait for those too.
-            .setBytesPerSync(1L << 20)
-            // A WAL file is deleted once every column family's data in it reached an SST file. The
-            // records family fills its memtable in seconds under load, the tree's and indexes'
-            // far more slowly, and they held every WAL since their last flush: 8 WAL files (520
-            // MB) after two minutes of load, all replayed after a crash (7 s to ready). Past this
-            // total RocksDB flushes the families that hold the oldest WAL.
-            .setMaxTotalWalSize(MAX_TOTAL_WAL_BYTES);
+            .setBytesPerSync(1L << 20);
     this.cfOptions = new ColumnFamilyOptions();
     this.syncWrites = new WriteOptions().setSync(true);
     this.unsyncedWrites = new WriteOptions();
