@@ -188,6 +188,7 @@ public final class RocksAuditLog implements AuditLog {
     try {
       auditLog = new RocksAuditLog(settings, store, key.signer(), key.verifier(), false);
       auditLog.checkAgainstLastCheckpoint();
+      auditLog.markSyncedAtOpen();
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
@@ -611,6 +612,8 @@ public final class RocksAuditLog implements AuditLog {
     storeLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(store.meta(), PROBE_KEY, Keys.seq(settings.clock().millis()));
+      // After a reopen, what it adopted is durable (recovered from the WAL into the tables).
+      batch.put(store.meta(), SYNCED_KEY, Keys.seq(durableSize));
       store.write(batch, true);
     } finally {
       storeLock.readLock().unlock();
@@ -704,6 +707,23 @@ public final class RocksAuditLog implements AuditLog {
     }
     durableSize = size;
     lastLeaf = size == 0 ? null : nodes.get(0, size - 1);
+  }
+
+  /**
+   * Records the store holds at open are durable (what a crash left in the WAL was recovered into
+   * the tables): readers in other processes count them from now on, not only after the next write.
+   */
+  private void markSyncedAtOpen() throws IOException {
+    byte[] synced = read(store.meta(), SYNCED_KEY);
+    if (synced != null && Keys.seqOf(synced) == durableSize) {
+      return;
+    }
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(store.meta(), SYNCED_KEY, Keys.seq(durableSize));
+      store.write(batch, true);
+    } catch (RocksDBException e) {
+      throw new IOException("cannot write to the audit store: " + AuditStore.message(e), e);
+    }
   }
 
   private static long lastSeq(AuditStore store) {

@@ -508,6 +508,16 @@ class RocksAuditLogTest {
     opened.add(reader);
     assertThat(reader.size()).isEqualTo(1);
     assertThat(all(reader)).hasSize(1);
+
+    // Once the writer reopened the store and adopted what it held, a reader counts that too.
+    await().atMost(Duration.ofSeconds(10)).until(log::healthy);
+    reader.refresh();
+    assertThat(reader.size()).isEqualTo(log.size());
+    log.close();
+    RocksAuditLog again = open();
+    again.close();
+    reader.refresh();
+    assertThat(reader.size()).isEqualTo(again.size());
   }
 
   @Test
