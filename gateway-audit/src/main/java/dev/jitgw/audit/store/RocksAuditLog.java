@@ -360,7 +360,16 @@ public final class RocksAuditLog implements AuditLog {
       storeLock.readLock().unlock();
     }
     durableSize = tree.size();
+    synced();
     completeUnsynced();
+  }
+
+  /** A synced write succeeded: the log is healthy again (an unsynced one does not say so). */
+  private void synced() {
+    if (!healthy) {
+      log.info("audit writes succeed again");
+      healthy = true;
+    }
   }
 
   private void completeUnsynced() {
@@ -447,10 +456,6 @@ public final class RocksAuditLog implements AuditLog {
       storeLock.readLock().unlock();
     }
     nodes.committed();
-    if (!healthy) {
-      log.info("audit writes succeed again");
-      healthy = true;
-    }
     if (!sync) {
       if (unsynced.isEmpty()) {
         unsyncedDeadline = System.nanoTime() + UNSYNCED_NANOS;
@@ -460,6 +465,7 @@ public final class RocksAuditLog implements AuditLog {
       return;
     }
     durableSize = tree.size();
+    synced();
     completeUnsynced();
     for (int i = 0; i < accepted.size(); i++) {
       accepted.get(i).done.complete(firstSeqs.get(i));
