@@ -346,12 +346,7 @@ public final class RocksAuditLog implements AuditLog {
       batch.put(store.meta(), SYNCED_KEY, Keys.seq(tree.size()));
       store.write(batch, true);
     } catch (RocksDBException | RuntimeException e) {
-      String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
-      if (healthy) {
-        log.error("audit sync failed; requests are refused until the store recovers: {}", why);
-      }
-      nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
-      healthy = false;
+      String why = failed("sync", e);
       // The records are in the store, perhaps on disk: the tree is reloaded from what it holds.
       treeStale = true;
       failUnsynced(new AuditUnavailableException("the audit log cannot sync: " + why, e));
@@ -359,25 +354,41 @@ public final class RocksAuditLog implements AuditLog {
     } finally {
       storeLock.readLock().unlock();
     }
-    durableSize = tree.size();
     synced();
-    completeUnsynced();
   }
 
-  /** A synced write succeeded: the log is healthy again (an unsynced one does not say so). */
+  /**
+   * A synced write succeeded: everything written so far is durable, the submissions written
+   * unsynced before it are complete, and the log is healthy again (an unsynced write succeeding
+   * says nothing of the disk's syncs).
+   */
   private void synced() {
+    durableSize = tree.size();
     if (!healthy) {
       log.info("audit writes succeed again");
       healthy = true;
     }
-  }
-
-  private void completeUnsynced() {
     for (int i = 0; i < unsynced.size(); i++) {
       unsynced.get(i).done.complete(unsyncedSeqs.get(i));
     }
     unsynced.clear();
     unsyncedSeqs.clear();
+  }
+
+  /**
+   * A write or sync failed: logs it once, schedules the probe and marks the log unhealthy; returns
+   * why, for the submissions' failure.
+   */
+  private String failed(String what, Exception e) {
+    String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
+    if (healthy) {
+      log.error("audit {} failed; requests are refused until the store recovers: {}", what, why);
+      // Probe on a schedule of its own: later failed writes must not push it back, or steady
+      // traffic would keep the store from ever being reopened.
+      nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
+    }
+    healthy = false;
+    return why;
   }
 
   private void failUnsynced(AuditUnavailableException failure) {
@@ -431,16 +442,7 @@ public final class RocksAuditLog implements AuditLog {
       }
       store.write(batch, sync);
     } catch (RocksDBException | RuntimeException e) {
-      String why = e instanceof RocksDBException ? AuditStore.message(e) : e.toString();
-      if (healthy) {
-        log.error("audit write failed; requests are refused until the store recovers: {}", why);
-      }
-      if (healthy) {
-        // Probe on a schedule of its own: later failed writes must not push it back, or steady
-        // traffic would keep the store from ever being reopened.
-        nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
-      }
-      healthy = false;
+      String why = failed("write", e);
       rewind(startSize, startLeaf);
       AuditUnavailableException failure =
           new AuditUnavailableException("the audit log cannot write: " + why, e);
@@ -464,9 +466,7 @@ public final class RocksAuditLog implements AuditLog {
       unsyncedSeqs.addAll(firstSeqs);
       return;
     }
-    durableSize = tree.size();
     synced();
-    completeUnsynced();
     for (int i = 0; i < accepted.size(); i++) {
       accepted.get(i).done.complete(firstSeqs.get(i));
     }
