@@ -64,6 +64,16 @@ class RocksAuditLogTest {
     return open(Duration.ofHours(1));
   }
 
+  /** A reader of the log in {@code dataDir}, as the CLI opens one beside a running gateway. */
+  private RocksAuditLog openReader() throws IOException {
+    RocksAuditLog reader =
+        RocksAuditLog.openReader(
+            RocksAuditLog.Settings.inDataDirectory(dataDir, ORIGIN, Duration.ofHours(1), CLOCK),
+            dataDir.resolve("reader"));
+    opened.add(reader);
+    return reader;
+  }
+
   private static AuditRecord request(String exchangeId, String subject) {
     ObjectNode fields = AuditRecord.fields();
     fields.putObject("identity").put("sub", subject).put("iss", "https://idp.test");
@@ -472,11 +482,7 @@ class RocksAuditLogTest {
   void appendsAfterCloseFailAndAReaderSeesWhatTheWriterWrote() throws Exception {
     RocksAuditLog log = open();
     log.append(request("01A", "alice")).join();
-    RocksAuditLog reader =
-        RocksAuditLog.openReader(
-            RocksAuditLog.Settings.inDataDirectory(dataDir, ORIGIN, Duration.ofHours(1), CLOCK),
-            dataDir.resolve("reader"));
-    opened.add(reader);
+    RocksAuditLog reader = openReader();
     assertThat(reader.size()).isEqualTo(1);
     log.append(end("01A")).join();
     reader.refresh();
@@ -501,11 +507,7 @@ class RocksAuditLogTest {
     log.closeStoreForTesting();
     assertThatThrownBy(end::join).hasCauseInstanceOf(AuditUnavailableException.class);
 
-    RocksAuditLog reader =
-        RocksAuditLog.openReader(
-            RocksAuditLog.Settings.inDataDirectory(dataDir, ORIGIN, Duration.ofHours(1), CLOCK),
-            dataDir.resolve("reader"));
-    opened.add(reader);
+    RocksAuditLog reader = openReader();
     assertThat(reader.size()).isEqualTo(1);
     assertThat(all(reader)).hasSize(1);
 
