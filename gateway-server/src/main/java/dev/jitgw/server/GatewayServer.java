@@ -323,6 +323,7 @@ public final class GatewayServer implements AutoCloseable {
     FileApprovalStore store =
         FileApprovalStore.open(directory, builder.clock, writer, settings.history());
     FileGrantStore grants = FileGrantStore.open(directory, builder.clock, writer);
+    ApprovalAudit approvalAudit = new ApprovalAudit(auditLog);
     ApprovalService service =
         ApprovalService.builder(store, grants, scheduler)
             .clock(builder.clock)
@@ -336,14 +337,14 @@ public final class GatewayServer implements AutoCloseable {
                         .masker()
                         .mask(text)
                         .text())
-            .listener(new ApprovalAudit(auditLog))
+            .listener(approvalAudit)
             .build();
     // Closed in this order after the data plane stopped: the service, then its stores.
     resources.add(0, grants);
     resources.add(0, store);
     resources.add(0, service);
     // Recorded before anything else can fail: the store already wrote them as abandoned.
-    new ApprovalAudit(auditLog).abandonedAtOpen(store.abandonedAtOpen());
+    approvalAudit.abandonedAtOpen(store.abandonedAtOpen());
     if (!store.abandonedAtOpen().isEmpty()) {
       log.info(
           "{} approval(s) pending at the last stop are abandoned", store.abandonedAtOpen().size());

@@ -36,17 +36,17 @@ public final class ApprovalAudit implements ApprovalListener {
 
   @Override
   public void onCreated(Approval approval) {
-    append("requested", approval);
+    append(approval, "requested", List.of(record("requested", approval)));
   }
 
   @Override
   public void onVoted(Approval approval) {
-    append("voted", approval);
+    append(approval, "voted", List.of(record("voted", approval)));
   }
 
   @Override
   public void onDecided(Approval approval) {
-    append("decided", approval);
+    append(approval, "decided", List.of(record("decided", approval)));
   }
 
   /**
@@ -64,20 +64,8 @@ public final class ApprovalAudit implements ApprovalListener {
         requested.put("recovered", true);
         records.add(new AuditRecord(AuditRecord.APPROVAL, approval.exchangeId(), requested));
       }
-      records.add(
-          new AuditRecord(
-              AuditRecord.APPROVAL, approval.exchangeId(), fields("decided", approval)));
-      auditLog
-          .append(records)
-          .whenComplete(
-              (seq, error) -> {
-                if (error != null) {
-                  log.warn(
-                      "approval {}: cannot record its abandonment in the audit log: {}",
-                      approval.id(),
-                      error.toString());
-                }
-              });
+      records.add(record("decided", approval));
+      append(approval, "its abandonment", records);
     }
   }
 
@@ -140,10 +128,14 @@ public final class ApprovalAudit implements ApprovalListener {
     return fields;
   }
 
-  private void append(String event, Approval approval) {
+  private static AuditRecord record(String event, Approval approval) {
+    return new AuditRecord(AuditRecord.APPROVAL, approval.exchangeId(), fields(event, approval));
+  }
+
+  /** Appends {@code records} of {@code approval} without waiting; {@code what} names them. */
+  private void append(Approval approval, String what, List<AuditRecord> records) {
     auditLog
-        .append(
-            new AuditRecord(AuditRecord.APPROVAL, approval.exchangeId(), fields(event, approval)))
+        .append(records)
         .whenComplete(
             (seq, error) -> {
               if (error != null) {
@@ -151,7 +143,7 @@ public final class ApprovalAudit implements ApprovalListener {
                 log.warn(
                     "approval {}: cannot record {} in the audit log: {}",
                     approval.id(),
-                    event,
+                    what,
                     error.toString());
               }
             });
