@@ -356,7 +356,8 @@ public final class UsageAccumulator {
           line = Arrays.copyOf(line, Math.min(maxLine, line.length * 2));
         }
         line[lineLength++] = b;
-        if (lineLength == DATA_FIELD.length && dataOfNoUse()) {
+        if (lineLength == 5 && line[4] == ':' && is("data", 4) && !keepsData()) {
+          // The data of an event whose data is not kept (appendData): skip it.
           ignoringLine = true;
           return false;
         }
@@ -364,19 +365,9 @@ public final class UsageAccumulator {
       return true;
     }
 
-    /**
-     * The line so far is {@code data:} of an event whose data is not kept ({@link #appendData}).
-     */
-    private boolean dataOfNoUse() {
-      if (!eventDamaged && (eventName == null || carriesUsage(eventName))) {
-        return false;
-      }
-      for (int i = 0; i < DATA_FIELD.length; i++) {
-        if (line[i] != DATA_FIELD[i]) {
-          return false;
-        }
-      }
-      return true;
+    /** Whether the event's data lines are kept: it is whole, and may carry usage. */
+    private boolean keepsData() {
+      return !eventDamaged && (eventName == null || carriesUsage(eventName));
     }
 
     /** Usage is read as each event ends; an unfinished event carries nothing final. */
@@ -411,7 +402,7 @@ public final class UsageAccumulator {
     }
 
     private void appendData(int from, int to) {
-      if (eventDamaged || (eventName != null && !carriesUsage(eventName))) {
+      if (!keepsData()) {
         return; // nothing to read in it: do not copy it
       }
       int separator = dataLength < 0 ? 0 : 1;
@@ -477,8 +468,6 @@ public final class UsageAccumulator {
       return true;
     }
   }
-
-  private static final byte[] DATA_FIELD = "data:".getBytes(StandardCharsets.US_ASCII);
 
   private static boolean carriesUsage(String eventName) {
     return eventName.equals("message_start") || eventName.equals("message_delta");

@@ -66,6 +66,17 @@ class UsageAccumulatorTest {
     return accumulator.usage();
   }
 
+  /** {@link #STREAM} with its lines ended by {@code LF}, {@code CRLF} or {@code CR}. */
+  private static byte[] streamEndingLinesWith(String ending) {
+    String eol =
+        switch (ending) {
+          case "CRLF" -> "\r\n";
+          case "CR" -> "\r";
+          default -> "\n";
+        };
+    return utf8(STREAM.replace("\n", eol));
+  }
+
   private static byte[] utf8(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
   }
@@ -82,13 +93,7 @@ class UsageAccumulatorTest {
   @ParameterizedTest(name = "line ending {0}")
   @ValueSource(strings = {"LF", "CRLF", "CR"})
   void aStreamSplitAtEveryByteBoundaryGivesTheSameUsage(String ending) {
-    String eol =
-        switch (ending) {
-          case "CRLF" -> "\r\n";
-          case "CR" -> "\r";
-          default -> "\n";
-        };
-    byte[] bytes = utf8(STREAM.replace("\n", eol));
+    byte[] bytes = streamEndingLinesWith(ending);
     for (int cut = 0; cut <= bytes.length; cut++) {
       UsageAccumulator accumulator = UsageAccumulator.eventStream(1024);
       assertThat(feedInChunks(accumulator, bytes, new int[] {cut}))
@@ -106,15 +111,9 @@ class UsageAccumulatorTest {
   @ParameterizedTest(name = "line ending {0}")
   @ValueSource(strings = {"LF", "CRLF", "CR"})
   void aStreamInDirectBuffersSplitAtEveryByteBoundaryGivesTheSameUsage(String ending) {
-    String eol =
-        switch (ending) {
-          case "CRLF" -> "\r\n";
-          case "CR" -> "\r";
-          default -> "\n";
-        };
     // The data lines of events without usage are skipped to their end, not read: that search
     // must stop at a line end in either buffer, and at a CR alone.
-    byte[] bytes = utf8(STREAM.replace("\n", eol));
+    byte[] bytes = streamEndingLinesWith(ending);
     for (int cut = 0; cut <= bytes.length; cut++) {
       UsageAccumulator accumulator = UsageAccumulator.eventStream(1024);
       ByteBuf first = Unpooled.directBuffer(Math.max(1, cut));
