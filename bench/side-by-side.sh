@@ -24,11 +24,13 @@
 #     connections, for JSON and SSE, against the upstream directly, nginx and jitgw.
 #   - streaming time to first byte: TTFB_REQUESTS sequential streaming requests over one
 #     keep-alive connection with curl, through each target.
-#   - STREAMS concurrent SSE streams held open through a fresh jitgw whose upstream is a Python
-#     asyncio server that keeps every stream open (a ping every PING seconds); jitgw's VmRSS
-#     from /proc before and while they are open. Each stream holds two descriptors in jitgw, so
-#     10,000 streams need an open-files limit above 20,000 (ulimit -Hn); the report names the
-#     limit and the streams refused.
+#   - STREAMS concurrent SSE streams held open through a fresh jitgw whose upstream
+#     (bench/HoldUpstream.java) keeps every stream open (a ping every PING seconds); jitgw's VmRSS
+#     from /proc before and while they are open. STREAMS_PROTOCOL=h2 (the default): jitgw runs
+#     with upstream.protocol: h2 and the upstream allows 256 streams per connection, as an HTTP/2
+#     API edge does, so each stream holds one descriptor in jitgw (the caller's); http/1.1: each
+#     holds two, and 10,000 streams need an open-files limit above 20,000 (ulimit -Hn). The
+#     report names the limit and the streams refused.
 #   - optional (PROFILE=1): a JFR recording of jitgw under the 256-connection JSON load after
 #     the measurements, summarised into the hottest frames.
 #
@@ -43,6 +45,7 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-32 256}"
 TTFB_REQUESTS="${TTFB_REQUESTS:-500}"
 STREAMS="${STREAMS:-10000}"
+STREAMS_PROTOCOL="${STREAMS_PROTOCOL:-h2}"  # upstream.protocol for the streams phase: h2 or http/1.1
 HOLD="${HOLD:-20}"
 PING="${PING:-5}"
 PROFILE="${PROFILE:-0}"
@@ -336,9 +339,16 @@ stop_gateway
 
 # --- concurrent open SSE streams through a fresh jitgw ----------------------------------------
 if has_phase streams; then
-python3 "$helper" slow-upstream "$slow_port" "$PING" >> "$work/slow-upstream.log" 2>&1 &
+hold_protocol=h1
+[[ "$STREAMS_PROTOCOL" == h2 ]] && hold_protocol=h2
+java -cp "$jar" "$root/bench/HoldUpstream.java" "$slow_port" "$PING" "$hold_protocol" \
+  >> "$work/hold-upstream.log" 2>&1 &
 pids+=("$!")
+until grep -q 'hold upstream on' "$work/hold-upstream.log" 2>/dev/null; do sleep 0.2; done
+printf 'upstream:\n  protocol: %s\n' "$STREAMS_PROTOCOL" > "$work/streams.yaml"
+export JITGW_CONFIG="$work/streams.yaml"
 start_gateway "http://127.0.0.1:$slow_port" "$work/data-streams"
+unset JITGW_CONFIG
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$gateway_pid/status"; }
 sleep 3
 rss_before="$(rss_kib)"
@@ -351,10 +361,13 @@ pids+=("$hold_pid")
 until [[ -f "$work/hold.json" ]] || ! kill -0 "$hold_pid" 2>/dev/null; do sleep 0.5; done
 rss_held=0
 fds_held=0
+upstream_held=0
 for _ in $(seq 1 $((HOLD > 4 ? HOLD - 3 : 1))); do  # the largest RSS while the streams are open
   kill -0 "$hold_pid" 2>/dev/null || break
   r="$(rss_kib)"; (( r > rss_held )) && rss_held="$r"
   f="$(ls "/proc/$gateway_pid/fd" | wc -l)"; (( f > fds_held )) && fds_held="$f"
+  u="$(ss -Htn state established "( dport = :$slow_port )" | wc -l)"
+  (( u > upstream_held )) && upstream_held="$u"
   sleep 1
 done
 scrape "$work/metrics-held"
@@ -363,7 +376,8 @@ jcmd "$gateway_pid" GC.heap_info > "$OUT/heap-streams-held.txt" 2>&1 || true
 wait "$hold_pid" || { echo "side-by-side: the stream client failed:" >&2; cat "$work/hold.log" >&2; }
 fd_limit="$(awk '/Max open files/ {print $4}' "/proc/$gateway_pid/limits")"
 python3 - "$work/hold.json" "$rss_before" "$rss_held" "$fds_held" "$fd_limit" "$PING" \
-  "$(python3 "$helper" metrics-delta /dev/null "$work/metrics-held")" >> "$results" <<'PY'
+  "$(python3 "$helper" metrics-delta /dev/null "$work/metrics-held")" "$STREAMS_PROTOCOL" \
+  "$upstream_held" >> "$results" <<'PY'
 import json, sys
 h = json.load(open(sys.argv[1]))
 m = json.loads(sys.argv[7])
@@ -372,7 +386,8 @@ h.update(heap_used_mib=m["heap_used_mib"], heap_committed_mib=m["heap_committed_
 before, held = int(sys.argv[2]), int(sys.argv[3])
 h.update(kind="streams", rss_before_mib=before / 1024, rss_held_mib=held / 1024,
          rss_per_stream_kib=(held - before) / h["opened"] if h["opened"] else None,
-         fds_held=int(sys.argv[4]), fd_limit=int(sys.argv[5]), ping_seconds=float(sys.argv[6]))
+         fds_held=int(sys.argv[4]), fd_limit=int(sys.argv[5]), ping_seconds=float(sys.argv[6]),
+         protocol=sys.argv[8], upstream_connections=int(sys.argv[9]))
 print(json.dumps(h))
 PY
 echo "streams: $(tail -1 "$results")" >&2

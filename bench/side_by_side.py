@@ -5,8 +5,6 @@
                                  one RS256 token (valid 55 minutes) in WORK/token
   fixtures WORK REQUEST.json     the upstream's JSON message and 200-event SSE file, and the
                                  streaming variant of the request body
-  slow-upstream PORT INTERVAL    an upstream that answers every POST with an SSE stream that
-                                 stays open: message_start, then a ping every INTERVAL seconds
   hold HOST PORT N STATUS HOLD   opens N concurrent streams through the gateway, writes STATUS
                                  (JSON) once they are open, keeps them HOLD seconds, counts the
                                  ones still alive, writes STATUS again and exits
@@ -111,48 +109,6 @@ def fixtures(work, request_path):
 
 
 # --- slow upstream ----------------------------------------------------------------------------
-
-def chunk(text):
-    data = text.encode()
-    return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-async def serve_slow(port, interval):
-    start = sse_event("message_start", {"type": "message_start", "message": {
-        "id": "msg_01BenchHold", "type": "message", "role": "assistant",
-        "model": "claude-sonnet-4-5", "content": [], "stop_reason": None, "stop_sequence": None,
-        "usage": {"input_tokens": 412, "output_tokens": 1}}}) + sse_event(
-        "content_block_start", {"type": "content_block_start", "index": 0,
-                                "content_block": {"type": "text", "text": ""}})
-    ping = chunk(sse_event("ping", {"type": "ping"}))
-    head = (b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
-            b"cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n")
-
-    async def handle(reader, writer):
-        try:
-            while True:
-                headers = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in headers.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                if length:
-                    await reader.readexactly(length)
-                writer.write(head + chunk(start))
-                await writer.drain()
-                while True:  # until the gateway closes the connection
-                    await asyncio.sleep(interval)
-                    writer.write(ping)
-                    await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096)
-    async with server:
-        await server.serve_forever()
-
 
 # --- hold client ------------------------------------------------------------------------------
 
@@ -448,8 +404,12 @@ def report(results_path, md_path, png_path):
                   f"{r['mean_ms']:.3f} ms | {audit} |")
         w("")
     if streams:
-        w("**Concurrent open SSE streams through jitgw** (upstream: a Python asyncio server that "
-          f"keeps each stream open and pings every {streams['ping_seconds']} s)")
+        protocol = streams.get("protocol", "http/1.1")
+        w("**Concurrent open SSE streams through jitgw** (upstream: bench/HoldUpstream.java, which "
+          f"keeps each stream open and pings every {streams['ping_seconds']} s; "
+          f"`upstream.protocol: {protocol}`"
+          + (f", {fmt_int(streams['upstream_connections'])} upstream connections while held"
+             if streams.get("upstream_connections") is not None else "") + ")")
         w("")
         w("| requested | opened | alive after hold | RSS before | RSS with streams open | "
           "per stream | heap used / committed | jitgw fds | fd limit |")
@@ -612,8 +572,6 @@ def main():
         issuer(*args)
     elif cmd == "fixtures":
         fixtures(*args)
-    elif cmd == "slow-upstream":
-        asyncio.run(serve_slow(int(args[0]), float(args[1])))
     elif cmd == "hold":
         asyncio.run(hold(args[0], int(args[1]), int(args[2]), args[3], float(args[4])))
     elif cmd == "ttfb":

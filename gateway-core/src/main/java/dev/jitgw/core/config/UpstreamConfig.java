@@ -22,6 +22,9 @@ import java.util.Locale;
  * @param poolIdleTimeout how long an unused keep-alive connection stays in the pool
  * @param caFile PEM file of extra CA certificates to trust for an https upstream (default: the
  *     JDK's trust store); hostname verification stays on either way
+ * @param protocol {@code http/1.1} (the default: a pool of keep-alive connections, one exchange on
+ *     each at a time) or {@code h2} (HTTP/2: each exchange a stream, many on one connection;
+ *     negotiated by ALPN for https, spoken with prior knowledge for http)
  */
 public record UpstreamConfig(
     URI url,
@@ -32,10 +35,17 @@ public record UpstreamConfig(
     Duration poolIdleTimeout,
     Path caFile,
     UpstreamFederationConfig federation,
-    List<UpstreamRoute> routes) {
+    List<UpstreamRoute> routes,
+    String protocol) {
 
   public static final URI DEFAULT_URL = URI.create("https://api.anthropic.com");
   public static final String DEFAULT_API_KEY = "env:ANTHROPIC_API_KEY";
+
+  /** {@link #protocol()}: HTTP/1.1, one exchange per connection at a time (the default). */
+  public static final String HTTP_1_1 = "http/1.1";
+
+  /** {@link #protocol()}: HTTP/2, each exchange a stream of a shared connection. */
+  public static final String H2 = "h2";
 
   public UpstreamConfig {
     url = url == null ? DEFAULT_URL : url;
@@ -59,6 +69,11 @@ public record UpstreamConfig(
     poolIdleTimeout =
         Durations.positive("pool_idle_timeout", poolIdleTimeout, Duration.ofSeconds(60));
     routes = routes == null ? List.of() : List.copyOf(routes);
+    protocol = protocol == null ? HTTP_1_1 : protocol;
+    if (!protocol.equals(HTTP_1_1) && !protocol.equals(H2)) {
+      throw new IllegalArgumentException(
+          "protocol: '" + protocol + "' (expected " + HTTP_1_1 + " or " + H2 + ")");
+    }
     java.util.Set<String> names = new java.util.HashSet<>();
     for (UpstreamRoute route : routes) {
       if (!names.add(route.name())) {
@@ -69,7 +84,12 @@ public record UpstreamConfig(
   }
 
   public static UpstreamConfig defaults() {
-    return new UpstreamConfig(null, null, null, null, null, null, null, null, null);
+    return new UpstreamConfig(null, null, null, null, null, null, null, null, null, null);
+  }
+
+  /** Whether exchanges are HTTP/2 streams ({@code protocol: h2}). */
+  public boolean isHttp2() {
+    return protocol.equals(H2);
   }
 
   public boolean isTls() {
@@ -103,12 +123,22 @@ public record UpstreamConfig(
         poolIdleTimeout,
         caFile,
         federation,
-        routes);
+        routes,
+        protocol);
   }
 
   public UpstreamConfig withTimeouts(Duration connect, Duration response, Duration idle) {
     return new UpstreamConfig(
-        url, apiKey, connect, response, idle, poolIdleTimeout, caFile, federation, routes);
+        url,
+        apiKey,
+        connect,
+        response,
+        idle,
+        poolIdleTimeout,
+        caFile,
+        federation,
+        routes,
+        protocol);
   }
 
   public UpstreamConfig withCaFile(Path caFile) {
@@ -121,7 +151,8 @@ public record UpstreamConfig(
         poolIdleTimeout,
         caFile,
         federation,
-        routes);
+        routes,
+        protocol);
   }
 
   public UpstreamConfig withFederation(UpstreamFederationConfig federation) {
@@ -134,7 +165,8 @@ public record UpstreamConfig(
         poolIdleTimeout,
         caFile,
         federation,
-        routes);
+        routes,
+        protocol);
   }
 
   public UpstreamConfig withRoutes(List<UpstreamRoute> routes) {
@@ -147,7 +179,36 @@ public record UpstreamConfig(
         poolIdleTimeout,
         caFile,
         federation,
-        routes);
+        routes,
+        protocol);
+  }
+
+  public UpstreamConfig withPoolIdleTimeout(Duration poolIdleTimeout) {
+    return new UpstreamConfig(
+        url,
+        apiKey,
+        connectTimeout,
+        responseTimeout,
+        idleTimeout,
+        poolIdleTimeout,
+        caFile,
+        federation,
+        routes,
+        protocol);
+  }
+
+  public UpstreamConfig withProtocol(String protocol) {
+    return new UpstreamConfig(
+        url,
+        apiKey,
+        connectTimeout,
+        responseTimeout,
+        idleTimeout,
+        poolIdleTimeout,
+        caFile,
+        federation,
+        routes,
+        protocol);
   }
 
   /** The token exchange endpoint of {@code federation} (its own, or the upstream's default). */

@@ -12,6 +12,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -36,7 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keep-alive HTTP/1.1 connections to the upstream, pooled per event loop (Zuul's {@code
  * PerServerConnectionPool}): an exchange leases a connection bootstrapped on its caller's own event
- * loop, so the response is relayed without crossing threads.
+ * loop, so the response is relayed without crossing threads. With {@code upstream.protocol: h2} an
+ * exchange leases an HTTP/2 stream instead, opened on one of its event loop's HTTP/2 connections
+ * ({@link Http2Connections}); either way the exchange reads and writes HTTP/1 objects.
  *
  * <p>https upstreams get TLS with SNI and hostname verification against the JDK trust store (or the
  * configured CA file); there is no way to turn verification off. Host names are resolved on a
@@ -57,6 +62,7 @@ public final class UpstreamClient implements AutoCloseable {
   private final SslContext sslContext;
   private final Executor resolverExecutor;
   private final Map<EventLoop, Pool> pools = new ConcurrentHashMap<>();
+  private final Map<EventLoop, Http2Connections> http2 = new ConcurrentHashMap<>();
   private volatile CachedAddress address;
   private volatile boolean closed;
 
@@ -81,6 +87,10 @@ public final class UpstreamClient implements AutoCloseable {
     if (closed) {
       return promise.setFailure(new IOException("upstream client closed"));
     }
+    if (config.isHttp2()) {
+      http2.computeIfAbsent(loop, l -> new Http2Connections(this, l)).acquire(promise, false);
+      return promise;
+    }
     Pool pool = pools.computeIfAbsent(loop, Pool::new);
     Channel idle = pool.pollActive();
     if (idle != null) {
@@ -93,7 +103,19 @@ public final class UpstreamClient implements AutoCloseable {
                 promise.tryFailure(resolved.cause());
                 return;
               }
-              connect(loop, (InetSocketAddress) resolved.getNow(), promise);
+              connect(loop, (InetSocketAddress) resolved.getNow())
+                  .addListener(
+                      (Future<Channel> connected) -> {
+                        if (!connected.isSuccess()) {
+                          promise.tryFailure(connected.cause());
+                          return;
+                        }
+                        Channel ch = connected.getNow();
+                        ch.closeFuture().addListener(closed -> pool.remove(ch));
+                        if (!promise.trySuccess(new UpstreamConnection(ch, false))) {
+                          ch.close();
+                        }
+                      });
             });
     return promise;
   }
@@ -105,6 +127,10 @@ public final class UpstreamClient implements AutoCloseable {
   public void release(UpstreamConnection connection, boolean reusable) {
     Channel channel = connection.channel();
     channel.pipeline().get(UpstreamRelayHandler.class).unbind();
+    if (channel instanceof Http2StreamChannel) {
+      channel.close(); // a stream serves one exchange; closing one still open resets it
+      return;
+    }
     if (!reusable || closed || !channel.isActive()) {
       channel.close();
       return;
@@ -113,12 +139,21 @@ public final class UpstreamClient implements AutoCloseable {
     pool.offer(channel);
   }
 
-  private void connect(EventLoop loop, InetSocketAddress remote, Promise<UpstreamConnection> out) {
+  /**
+   * Connects a new channel on {@code loop} with the handlers of {@code upstream.protocol}. The
+   * future completes on {@code loop} once the channel may carry a request: after the TLS handshake
+   * (and, for HTTP/2, its agreement by ALPN) for an https upstream, at once otherwise.
+   */
+  Future<Channel> connect(EventLoop loop, InetSocketAddress remote) {
+    Promise<Channel> out = loop.newPromise();
+    boolean h2 = config.isHttp2();
     Bootstrap bootstrap =
         new Bootstrap()
             .group(loop)
             .channel(transport.clientChannel())
-            .option(ChannelOption.AUTO_READ, false)
+            // An HTTP/1.1 connection reads only when its exchange asks; an HTTP/2 connection
+            // always reads, and each stream's flow control holds back a slow exchange's data.
+            .option(ChannelOption.AUTO_READ, h2)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
             .option(
@@ -128,7 +163,12 @@ public final class UpstreamClient implements AutoCloseable {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    addHandlers(ch.pipeline(), ch);
+                    if (sslContext != null) {
+                      SslHandler ssl =
+                          sslContext.newHandler(ch.alloc(), config.url().getHost(), config.port());
+                      ssl.setHandshakeTimeoutMillis(config.connectTimeout().toMillis());
+                      ch.pipeline().addLast(SSL_HANDLER, ssl);
+                    }
                   }
                 });
     ChannelFuture connect = bootstrap.connect(remote);
@@ -139,11 +179,10 @@ public final class UpstreamClient implements AutoCloseable {
             return;
           }
           Channel ch = f.channel();
-          Pool pool = pools.computeIfAbsent(loop, Pool::new);
-          ch.closeFuture().addListener(closed -> pool.remove(ch));
           SslHandler ssl = ch.pipeline().get(SslHandler.class);
           if (ssl == null) {
-            out.trySuccess(new UpstreamConnection(ch, false));
+            addProtocolHandlers(ch.pipeline());
+            out.trySuccess(ch);
             return;
           }
           // Lease only after the handshake: a certificate that fails verification is an
@@ -151,31 +190,49 @@ public final class UpstreamClient implements AutoCloseable {
           ssl.handshakeFuture()
               .addListener(
                   hs -> {
-                    if (hs.isSuccess()) {
-                      out.trySuccess(new UpstreamConnection(ch, false));
-                    } else {
+                    if (!hs.isSuccess()) {
                       ch.close();
                       out.tryFailure(hs.cause());
+                    } else if (h2
+                        && !ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+                      ch.close();
+                      out.tryFailure(
+                          new IOException(
+                              "upstream "
+                                  + config.url()
+                                  + " did not agree to HTTP/2 in the TLS handshake (ALPN);"
+                                  + " upstream.protocol: http/1.1 speaks HTTP/1.1 to it"));
+                    } else {
+                      // Only now: nothing of the protocol (HTTP/2's preface) goes to an upstream
+                      // that has not been verified, or that did not agree to the protocol.
+                      addProtocolHandlers(ch.pipeline());
+                      out.trySuccess(ch);
                     }
                   });
         });
+    return out;
   }
 
-  private void addHandlers(ChannelPipeline pipeline, Channel ch) {
-    if (sslContext != null) {
-      SslHandler ssl = sslContext.newHandler(ch.alloc(), config.url().getHost(), config.port());
-      ssl.setHandshakeTimeoutMillis(config.connectTimeout().toMillis());
-      pipeline.addLast(SSL_HANDLER, ssl);
+  /** The handlers of {@code upstream.protocol}, after TLS. */
+  private void addProtocolHandlers(ChannelPipeline pipeline) {
+    if (config.isHttp2()) {
+      Http2Connections.addConnectionHandlers(pipeline);
+      return;
     }
     pipeline.addLast(HTTP_CODEC, new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
+    addExchangeHandlers(pipeline, new UpstreamRelayHandler());
+  }
+
+  /** The handlers after the codec: the idle timeout, then the exchange's relay. */
+  void addExchangeHandlers(ChannelPipeline pipeline, UpstreamRelayHandler relay) {
     pipeline.addLast(
         IDLE_HANDLER,
         new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-    pipeline.addLast(RELAY_HANDLER, new UpstreamRelayHandler());
+    pipeline.addLast(RELAY_HANDLER, relay);
   }
 
   /** Resolves the upstream host off the event loop, caching the answer for 30 seconds. */
-  private Future<InetSocketAddress> resolve(EventLoop loop) {
+  Future<InetSocketAddress> resolve(EventLoop loop) {
     CachedAddress cached = address;
     if (cached != null && cached.expiresAtNanos - System.nanoTime() > 0) {
       return loop.newSucceededFuture(cached.address);
@@ -203,12 +260,27 @@ public final class UpstreamClient implements AutoCloseable {
     for (Pool pool : pools.values()) {
       pool.loop.execute(pool::closeAll);
     }
+    for (Http2Connections connections : http2.values()) {
+      connections.loop().execute(connections::closeIdle);
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   private static SslContext newSslContext(UpstreamConfig config) {
     try {
       SslContextBuilder builder =
           SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
+      if (config.isHttp2()) {
+        builder.applicationProtocolConfig(
+            new ApplicationProtocolConfig(
+                ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                ApplicationProtocolNames.HTTP_2));
+      }
       if (config.caFile() != null) {
         builder.trustManager(config.caFile().toFile());
       }

@@ -6,6 +6,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -16,7 +17,24 @@ import java.io.IOException;
  * cannot belong to a request.
  */
 final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
+  private final boolean http2;
   private UpstreamResponseListener listener;
+
+  UpstreamRelayHandler() {
+    this(false);
+  }
+
+  private UpstreamRelayHandler(boolean http2) {
+    this.http2 = http2;
+  }
+
+  /**
+   * The relay of an HTTP/2 stream: the frame-to-object conversion adds its own {@code x-http2-*}
+   * headers to the response head, which are not the upstream's and are dropped.
+   */
+  static UpstreamRelayHandler forHttp2() {
+    return new UpstreamRelayHandler(true);
+  }
 
   void bind(UpstreamResponseListener listener) {
     this.listener = listener;
@@ -45,6 +63,11 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpResponse head) {
+      if (http2) {
+        for (ExtensionHeaderNames name : ExtensionHeaderNames.values()) {
+          head.headers().remove(name.text());
+        }
+      }
       current.onResponseHead(head);
     }
     if (msg instanceof HttpContent content) {

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -29,6 +30,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -109,6 +116,8 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final AtomicLong endlessBytesWritten = new AtomicLong();
   private final AtomicInteger openConnections = new AtomicInteger();
+  private final AtomicInteger acceptedConnections = new AtomicInteger();
+  private final long maxStreams;
   private final AtomicInteger closedEndlessStreams = new AtomicInteger();
   private final List<String> sniNames = new CopyOnWriteArrayList<>();
   private final AtomicInteger exchanges = new AtomicInteger();
@@ -120,6 +129,24 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   }
 
   public FakeClaudeUpstream(SslContext ssl) {
+    this(ssl, false, 0);
+  }
+
+  /**
+   * An upstream that speaks HTTP/2 only: with {@code ssl} (whose ALPN must offer {@code h2}) over
+   * TLS, else cleartext with prior knowledge. Each stream is answered as a connection would be.
+   */
+  public static FakeClaudeUpstream http2(SslContext ssl) {
+    return new FakeClaudeUpstream(ssl, true, 0);
+  }
+
+  /** {@link #http2(SslContext)} that allows at most {@code maxStreams} streams per connection. */
+  public static FakeClaudeUpstream http2(SslContext ssl, long maxStreams) {
+    return new FakeClaudeUpstream(ssl, true, maxStreams);
+  }
+
+  private FakeClaudeUpstream(SslContext ssl, boolean http2, long maxStreams) {
+    this.maxStreams = maxStreams;
     server =
         new ServerBootstrap()
             .group(group)
@@ -129,6 +156,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     openConnections.incrementAndGet();
+                    acceptedConnections.incrementAndGet();
                     ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                     if (ssl != null) {
                       ch.pipeline()
@@ -140,6 +168,23 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                                         return ssl;
                                       }));
                     }
+                    if (http2 && ssl != null) {
+                      // The server's SETTINGS must wait for the handshake, or they go out in clear.
+                      ch.pipeline()
+                          .addLast(
+                              new ApplicationProtocolNegotiationHandler("none") {
+                                @Override
+                                protected void configurePipeline(
+                                    ChannelHandlerContext ctx, String protocol) {
+                                  addHttp2Handlers(ctx.pipeline());
+                                }
+                              });
+                      return;
+                    }
+                    if (http2) {
+                      addHttp2Handlers(ch.pipeline());
+                      return;
+                    }
                     ch.pipeline()
                         .addLast(new HttpServerCodec())
                         .addLast(new HttpObjectAggregator(64 * 1024 * 1024))
@@ -149,6 +194,27 @@ public final class FakeClaudeUpstream implements AutoCloseable {
             .bind("127.0.0.1", 0)
             .syncUninterruptibly()
             .channel();
+  }
+
+  private void addHttp2Handlers(ChannelPipeline pipeline) {
+    Http2Settings settings = Http2Settings.defaultSettings();
+    if (maxStreams > 0) {
+      settings.maxConcurrentStreams(maxStreams);
+    }
+    pipeline
+        .addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings).build())
+        .addLast(
+            new Http2MultiplexHandler(
+                new ChannelInitializer<Http2StreamChannel>() {
+                  @Override
+                  protected void initChannel(Http2StreamChannel stream) {
+                    stream
+                        .pipeline()
+                        .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                        .addLast(new HttpObjectAggregator(64 * 1024 * 1024))
+                        .addLast(new Handler());
+                  }
+                }));
   }
 
   public int port() {
@@ -182,6 +248,11 @@ public final class FakeClaudeUpstream implements AutoCloseable {
 
   public int openConnections() {
     return openConnections.get();
+  }
+
+  /** TCP connections accepted since start. */
+  public int acceptedConnections() {
+    return acceptedConnections.get();
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.jitgw.core.config.HostPort;
 import dev.jitgw.core.config.IdentityConfig;
 import dev.jitgw.core.config.IssuerConfig;
 import dev.jitgw.core.config.ShutdownConfig;
+import dev.jitgw.core.config.UpstreamConfig;
 import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.GatewayServer;
 import java.net.URI;
@@ -36,6 +37,7 @@ public final class GatewayHarness
   private FakeClaudeUpstream upstream;
   private GatewayServer gateway;
   private boolean perTest;
+  private boolean http2;
 
   public GatewayHarness() {
     this(UnaryOperator.identity());
@@ -44,6 +46,12 @@ public final class GatewayHarness
   public GatewayHarness(UnaryOperator<GatewayConfig> customizer) {
     this.customizer = customizer;
     environment.put("ANTHROPIC_API_KEY", UPSTREAM_KEY);
+  }
+
+  /** Runs the upstream as an HTTP/2-only server and the gateway with {@code protocol: h2}. */
+  public GatewayHarness overHttp2() {
+    http2 = true;
+    return this;
   }
 
   /** Runs the gateway without an upstream key. */
@@ -78,8 +86,11 @@ public final class GatewayHarness
   @Override
   public void beforeAll(ExtensionContext context) {
     identityProvider = new TestIdentityProvider();
-    upstream = new FakeClaudeUpstream();
+    upstream = http2 ? FakeClaudeUpstream.http2(null) : new FakeClaudeUpstream();
     GatewayConfig base = baseConfig(identityProvider, upstream.url());
+    if (http2) {
+      base = base.withUpstream(base.upstream().withProtocol(UpstreamConfig.H2));
+    }
     gateway = GatewayServer.builder(customizer.apply(base)).environment(environment).start();
   }
 

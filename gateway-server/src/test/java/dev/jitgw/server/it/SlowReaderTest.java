@@ -30,6 +30,11 @@ class SlowReaderTest {
 
   @Test
   void aStalledCallerStallsTheUpstream() throws Exception {
+    assertStallsAndResumes(harness);
+  }
+
+  /** A caller that stops reading stalls the upstream of its stream; reading again moves it. */
+  static void assertStallsAndResumes(GatewayHarness harness) throws Exception {
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(16 * 1024);
       socket.connect(new InetSocketAddress("127.0.0.1", harness.port()));

@@ -1,0 +1,305 @@
+package dev.jitgw.server.it;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jitgw.audit.replay.ExchangeTimeline;
+import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.config.ShutdownConfig;
+import dev.jitgw.core.config.UpstreamConfig;
+import dev.jitgw.policy.testing.TestIdentityProvider;
+import dev.jitgw.server.GatewayServer;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code upstream.protocol: h2}: every exchange is a stream of an HTTP/2 connection the gateway
+ * keeps per event loop, and the caller cannot tell: the same answers, masking, audit records and
+ * failures as over HTTP/1.1.
+ */
+class Http2UpstreamTest {
+  private static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @RegisterExtension
+  static final GatewayHarness h2 =
+      new GatewayHarness(
+              config ->
+                  config.withUpstream(config.upstream().withPoolIdleTimeout(Duration.ofSeconds(2))))
+          .overHttp2();
+
+  @RegisterExtension static final GatewayHarness h1 = new GatewayHarness();
+
+  private static HttpRequest messages(GatewayHarness harness, String model, boolean stream) {
+    String body =
+        "{\"model\":\""
+            + model
+            + "\",\"max_tokens\":16,\"stream\":"
+            + stream
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    return HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
+        .header("authorization", "Bearer " + harness.token())
+        .header("content-type", "application/json")
+        .header("anthropic-version", "2023-06-01")
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private static HttpResponse<byte[]> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void concurrentExchangesShareTheEventLoopsConnections() throws Exception {
+    int before = h2.upstream().acceptedConnections();
+    List<CompletableFuture<HttpResponse<byte[]>>> sent = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      sent.add(
+          http.sendAsync(
+              messages(h2, "claude-test-1", i % 2 == 0), HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    for (CompletableFuture<HttpResponse<byte[]>> response : sent) {
+      assertThat(response.get().statusCode()).isEqualTo(200);
+    }
+    // One connection per event loop at most, however many exchanges ran at once.
+    assertThat(h2.upstream().acceptedConnections() - before)
+        .isBetween(0, Runtime.getRuntime().availableProcessors());
+    FakeClaudeUpstream.Recorded last = h2.upstream().lastRequest();
+    assertThat(last.headers().get("x-api-key")).isEqualTo(GatewayHarness.UPSTREAM_KEY);
+    assertThat(last.headers().get("authorization")).isNull();
+    assertThat(last.headers().get("host")).isEqualTo("127.0.0.1:" + h2.upstream().port());
+  }
+
+  @Test
+  void answersAreTheSameAsOverHttp11() throws Exception {
+    for (boolean stream : List.of(false, true)) {
+      HttpResponse<byte[]> over2 = send(messages(h2, "claude-test-secrets", stream));
+      HttpResponse<byte[]> over1 = send(messages(h1, "claude-test-secrets", stream));
+
+      assertThat(over2.statusCode()).isEqualTo(200);
+      assertThat(new String(over2.body(), UTF_8)).isEqualTo(new String(over1.body(), UTF_8));
+      assertThat(over2.headers().firstValue("content-type"))
+          .isEqualTo(over1.headers().firstValue("content-type"));
+      assertThat(over2.headers().map().keySet()).noneMatch(name -> name.startsWith("x-http2"));
+      assertThat(new String(over2.body(), UTF_8)).doesNotContain(FakeClaudeUpstream.PLANTED_KEY);
+
+      String id = over2.headers().firstValue("jitgw-exchange-id").orElseThrow();
+      List<JsonNode> records = AuditRecords.ended(h2, id);
+      assertThat(AuditRecords.end(records).path("outcome").asText()).isEqualTo("complete");
+      assertThat(ExchangeTimeline.of(records).body()).isEqualTo(over2.body());
+    }
+  }
+
+  @Test
+  void theSdkStreamsThroughAnHttp2Upstream() {
+    MessageAccumulator accumulator = MessageAccumulator.create();
+    try (StreamResponse<RawMessageStreamEvent> stream =
+        h2.sdk()
+            .messages()
+            .createStreaming(
+                MessageCreateParams.builder()
+                    .model("claude-test-1")
+                    .maxTokens(64)
+                    .addUserMessage("hi")
+                    .build())) {
+      stream.stream().forEach(accumulator::accumulate);
+    }
+    Message message = accumulator.message();
+    assertThat(message.content()).isNotEmpty();
+    assertThat(message.content().get(0).text().orElseThrow().text()).isNotEmpty();
+  }
+
+  @Test
+  void aResetStreamEndsItsExchangeAndLeavesTheConnectionToTheOthers() throws Exception {
+    HttpResponse<byte[]> first = send(messages(h2, "claude-test-1", false));
+    assertThat(first.statusCode()).isEqualTo(200);
+    int connections = h2.upstream().acceptedConnections();
+
+    HttpResponse<byte[]> reset = send(messages(h2, "claude-test-reset", true));
+
+    assertThat(reset.statusCode()).isEqualTo(200);
+    String text = new String(reset.body(), UTF_8);
+    assertThat(text).contains("event: message_start");
+    String tail = text.substring(text.lastIndexOf("event: "));
+    assertThat(tail).startsWith("event: error\n").contains("upstream_unavailable");
+    String id = reset.headers().firstValue("jitgw-exchange-id").orElseThrow();
+    assertThat(AuditRecords.end(AuditRecords.ended(h2, id)).path("outcome").asText())
+        .isEqualTo("error");
+
+    // The reset closed one stream, not the connection.
+    for (int i = 0; i < 4; i++) {
+      assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+    }
+    assertThat(h2.upstream().acceptedConnections()).isEqualTo(connections);
+  }
+
+  @Test
+  void aStalledCallerStallsItsStreamAndTheStreamMovesAgain() throws Exception {
+    SlowReaderTest.assertStallsAndResumes(h2);
+  }
+
+  @Test
+  void anIdleConnectionIsClosedAfterThePoolIdleTimeout() throws Exception {
+    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).until(() -> h2.upstream().openConnections() == 0);
+    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void streamsPastTheUpstreamsLimitGoOnAnotherConnection() throws Exception {
+    try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null, 2);
+        TestIdentityProvider identity = new TestIdentityProvider();
+        GatewayServer gateway = gateway(identity, upstream.url(), null)) {
+      OwnGateway view = new OwnGateway(gateway, identity);
+      List<CompletableFuture<HttpResponse<byte[]>>> sent = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        // Each holds its stream for a second: six at once need three connections at least.
+        sent.add(
+            http.sendAsync(
+                view.messages("claude-test-slow-first-byte"),
+                HttpResponse.BodyHandlers.ofByteArray()));
+      }
+      for (CompletableFuture<HttpResponse<byte[]>> response : sent) {
+        assertThat(response.get().statusCode()).isEqualTo(200);
+      }
+      assertThat(upstream.acceptedConnections()).isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  @Test
+  void anHttp11OnlyUpstreamIsUnreachable() throws Exception {
+    try (FakeClaudeUpstream upstream = new FakeClaudeUpstream()) {
+      assertThat(status(upstream.url(), null)).isEqualTo(502);
+      // It read HTTP/2's connection preface as odd requests; nothing reached a route.
+      assertThat(upstream.requests()).noneMatch(request -> request.uri().startsWith("/v1/"));
+    }
+  }
+
+  @Test
+  void overTlsAlpnAgreesOnHttp2() throws Exception {
+    X509Bundle ca = ca();
+    try (FakeClaudeUpstream upstream =
+        FakeClaudeUpstream.http2(serverContext(ca, ApplicationProtocolNames.HTTP_2))) {
+      assertThat(status("https://127.0.0.1:" + upstream.port(), ca)).isEqualTo(200);
+      assertThat(upstream.requests()).hasSize(1);
+      assertThat(upstream.lastRequest().headers().get("x-api-key"))
+          .isEqualTo(GatewayHarness.UPSTREAM_KEY);
+    }
+  }
+
+  @Test
+  void overTlsAnUpstreamThatDoesNotOfferHttp2IsUnreachableAndNothingIsSent() throws Exception {
+    X509Bundle ca = ca();
+    try (FakeClaudeUpstream upstream =
+        new FakeClaudeUpstream(serverContext(ca, ApplicationProtocolNames.HTTP_1_1))) {
+      assertThat(status("https://127.0.0.1:" + upstream.port(), ca)).isEqualTo(502);
+      assertThat(upstream.requests()).isEmpty();
+    }
+  }
+
+  private static X509Bundle ca() throws Exception {
+    return new CertificateBuilder()
+        .subject("CN=jitgw test CA")
+        .setIsCertificateAuthority(true)
+        .ecp256()
+        .buildSelfSigned();
+  }
+
+  private static SslContext serverContext(X509Bundle ca, String protocol) throws Exception {
+    X509Bundle cert =
+        new CertificateBuilder()
+            .subject("CN=127.0.0.1")
+            .addSanIpAddress("127.0.0.1")
+            .addExtendedKeyUsageServerAuth()
+            .ecp256()
+            .buildIssuedBy(ca);
+    return SslContextBuilder.forServer(cert.toKeyManagerFactory())
+        .applicationProtocolConfig(
+            new ApplicationProtocolConfig(
+                ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                protocol))
+        .build();
+  }
+
+  /** A gateway of its own with {@code protocol: h2} in front of {@code upstreamUrl}. */
+  private static GatewayServer gateway(
+      TestIdentityProvider identity, String upstreamUrl, X509Bundle ca) throws Exception {
+    GatewayConfig config =
+        GatewayHarness.baseConfig(identity, upstreamUrl)
+            .withShutdown(new ShutdownConfig(Duration.ofSeconds(1)));
+    UpstreamConfig upstream = config.upstream().withProtocol(UpstreamConfig.H2);
+    if (ca != null) {
+      Path trust = ca.toTempRootCertPem().toPath();
+      upstream = upstream.withCaFile(trust);
+    }
+    return GatewayServer.builder(config.withUpstream(upstream))
+        .environment(Map.of("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY))
+        .start();
+  }
+
+  /** Requests to a gateway started by {@link #gateway}. */
+  private record OwnGateway(GatewayServer gateway, TestIdentityProvider identity) {
+    String baseUrl() {
+      return "http://127.0.0.1:" + gateway.dataPlaneAddress().getPort();
+    }
+
+    HttpRequest messages(String model) {
+      return HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/messages"))
+          .header("authorization", "Bearer " + identity.token().sign())
+          .header("content-type", "application/json")
+          .header("anthropic-version", "2023-06-01")
+          .timeout(Duration.ofSeconds(30))
+          .POST(
+              HttpRequest.BodyPublishers.ofString(
+                  "{\"model\":\""
+                      + model
+                      + "\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+          .build();
+    }
+  }
+
+  /** The status of one request through a gateway of its own with {@code protocol: h2}. */
+  private static int status(String upstreamUrl, X509Bundle ca) throws Exception {
+    try (TestIdentityProvider identity = new TestIdentityProvider();
+        GatewayServer gateway = gateway(identity, upstreamUrl, ca)) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(new OwnGateway(gateway, identity).baseUrl() + "/v1/models"))
+                  .header("authorization", "Bearer " + identity.token().sign())
+                  .timeout(Duration.ofSeconds(20))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 502) {
+        assertThat(response.body()).contains("\"error_code\":\"upstream_unavailable\"");
+      }
+      return response.statusCode();
+    }
+  }
+}
