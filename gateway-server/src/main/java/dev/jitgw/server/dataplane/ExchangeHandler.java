@@ -392,7 +392,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     content.release();
     if (last) {
       cancelReadTimeout();
-      exchange.body(body);
+      exchange.body(ownCopy(body));
       body = null;
       bodyExpected = false;
       state = State.PROCESSING;
@@ -402,6 +402,20 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       } else {
         runStages(dataPlane.stages(), 0, State.PROCESSING, this::recordThenForward);
       }
+    }
+  }
+
+  /**
+   * The body in a buffer of its own size. Its parts are slices of whole socket reads (up to 64 KiB
+   * each, for a body of a few KiB), which the exchange would otherwise keep for as long as it
+   * lasts: for an open stream, hours.
+   */
+  private ByteBuf ownCopy(CompositeByteBuf parts) {
+    try {
+      ByteBuf copy = ctx.alloc().directBuffer(parts.readableBytes());
+      return copy.writeBytes(parts, parts.readerIndex(), parts.readableBytes());
+    } finally {
+      parts.release();
     }
   }
 

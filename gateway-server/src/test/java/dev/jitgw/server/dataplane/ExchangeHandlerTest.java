@@ -10,10 +10,12 @@ import dev.jitgw.core.config.DataSize;
 import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.error.ErrorCode;
 import dev.jitgw.core.error.GatewayException;
+import dev.jitgw.core.exchange.Exchange;
 import dev.jitgw.core.exchange.ExchangeId;
 import dev.jitgw.core.stage.RequestStage;
 import dev.jitgw.server.Transport;
 import dev.jitgw.server.upstream.UpstreamClient;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -32,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -151,6 +154,40 @@ class ExchangeHandlerTest {
         .isEqualTo("headers_too_large");
     assertThat(channel.isOpen()).isFalse();
     assertFalse(channel.finish());
+  }
+
+  @Test
+  void theBodyIsKeptWithoutTheSocketReadItCameIn() throws Exception {
+    CompletableFuture<Void> pending = new CompletableFuture<>();
+    AtomicReference<Exchange> held = new AtomicReference<>();
+    EmbeddedChannel channel =
+        channel(
+            GatewayConfig.defaults(),
+            exchange -> {
+              held.set(exchange);
+              return pending;
+            });
+    String body = "{\"model\":\"m\",\"stream\":true}";
+    // As the HTTP decoder hands it over: a slice of a much larger socket read.
+    ByteBuf socketRead = Unpooled.directBuffer(64 * 1024);
+    socketRead.writeBytes(body.getBytes(StandardCharsets.UTF_8));
+    DefaultFullHttpRequest request = post("/v1/messages", "");
+    request.content().release();
+    HttpUtil.setContentLength(request, body.length());
+    channel.writeInbound(request.replace(socketRead.readRetainedSlice(body.length())));
+    socketRead.release();
+
+    // The exchange goes on (its stage has not answered), and the read is back in the pool.
+    assertThat(held.get()).isNotNull();
+    assertThat(socketRead.refCnt()).isZero();
+    ByteBuf kept = held.get().body().orElseThrow();
+    assertThat(kept.toString(StandardCharsets.UTF_8)).isEqualTo(body);
+    assertThat(kept.capacity()).isEqualTo(body.length());
+
+    pending.completeExceptionally(new GatewayException(ErrorCode.POLICY_DENIED, "no"));
+    channel.runPendingTasks();
+    ((FullHttpResponse) channel.readOutbound()).release();
+    channel.finishAndReleaseAll();
   }
 
   @Test
