@@ -115,6 +115,7 @@ command_line="$(for v in DURATION WARMUP STREAMS HOLD TTFB_REQUESTS PROFILE; do
 [[ "$TARGETS" != "direct nginx jitgw" ]] && command_line+="TARGETS='$TARGETS' "
 [[ "$LOADS" != "json sse" ]] && command_line+="LOADS='$LOADS' "
 [[ "$CONNECTIONS" != "32 256" ]] && command_line+="CONNECTIONS='$CONNECTIONS' "
+[[ "$STREAMS_PROTOCOL" != h2 ]] && command_line+="STREAMS_PROTOCOL='$STREAMS_PROTOCOL' "
 [[ -n "${JAVA_OPTS:-}" ]] && command_line+="JAVA_OPTS='$JAVA_OPTS' "
 command_line+="bench/side-by-side.sh"
 record kind=meta "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" "command=$command_line" \
