@@ -392,8 +392,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     content.release();
     if (last) {
       cancelReadTimeout();
-      exchange.body(ownCopy(body));
-      body = null;
+      CompositeByteBuf parts = body;
+      body = null; // released by ownCopy, whatever happens
+      exchange.body(ownCopy(parts));
       bodyExpected = false;
       state = State.PROCESSING;
       processingNanos = System.nanoTime();

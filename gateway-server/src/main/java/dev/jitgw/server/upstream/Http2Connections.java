@@ -8,9 +8,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
@@ -52,7 +55,10 @@ final class Http2Connections {
   private final List<Connection> connections = new ArrayList<>();
 
   /** The connection being set up, which acquires that found no room wait for; null for none. */
-  private Future<Channel> connecting;
+  private Future<Connection> connecting;
+
+  /** Response header bytes a stream takes, as over HTTP/1.1 (the client codec's limit). */
+  static final int MAX_RESPONSE_HEADERS = 64 * 1024;
 
   Http2Connections(UpstreamClient client, EventLoop loop) {
     this.client = client;
@@ -68,7 +74,10 @@ final class Http2Connections {
     pipeline.addLast(
         FRAME_CODEC,
         Http2FrameCodecBuilder.forClient()
-            .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+            .initialSettings(
+                Http2Settings.defaultSettings()
+                    .pushEnabled(false)
+                    .maxHeaderListSize(MAX_RESPONSE_HEADERS))
             .build());
     pipeline.addLast(MULTIPLEX, new Http2MultiplexHandler(RefuseStreams.INSTANCE));
     pipeline.addLast(new ConnectionFrames());
@@ -79,6 +88,13 @@ final class Http2Connections {
    * once a new connection is up (the stream is then not on a reused connection).
    */
   void acquire(Promise<UpstreamConnection> out, boolean afterConnect) {
+    if (out.isDone()) {
+      return;
+    }
+    if (client.isClosed()) {
+      out.tryFailure(new IOException("upstream client closed"));
+      return;
+    }
     Connection room = withRoom();
     if (room != null) {
       open(room, !afterConnect, out);
@@ -87,19 +103,25 @@ final class Http2Connections {
     if (connecting == null) {
       connecting = connect();
     }
-    // Once connected, choose again: the new connection may already be full.
+    // Once connected, choose again: other waiters may have filled the new connection, and then
+    // another opens; each new connection takes at least one stream, so this ends.
     connecting.addListener(
-        (Future<Channel> connected) -> {
+        (Future<Connection> connected) -> {
           if (!connected.isSuccess()) {
             out.tryFailure(connected.cause());
+          } else if (connected.getNow().http2.local().maxActiveStreams() == 0) {
+            out.tryFailure(
+                new IOException(
+                    "the upstream allows no streams on a new HTTP/2 connection"
+                        + " (SETTINGS_MAX_CONCURRENT_STREAMS 0)"));
           } else {
             acquire(out, true);
           }
         });
   }
 
-  private Future<Channel> connect() {
-    Promise<Channel> done = loop.newPromise();
+  private Future<Connection> connect() {
+    Promise<Connection> done = loop.newPromise();
     client
         .resolve(loop)
         .addListener(
@@ -133,24 +155,44 @@ final class Http2Connections {
    * A connection is leased from once the upstream's SETTINGS came: they say how many streams it
    * takes, and that it speaks HTTP/2 at all.
    */
-  private void ready(Channel ch, Future<?> settings, Promise<Channel> done) {
+  private void ready(Channel ch, Future<?> settings, Promise<Connection> done) {
     connecting = null;
     if (!settings.isSuccess()) {
       ch.close();
       done.tryFailure(settings.cause());
       return;
     }
-    Connection connection = new Connection(ch, ch.pipeline().get(Http2FrameCodec.class));
+    Connection connection =
+        new Connection(
+            ch,
+            ch.pipeline().get(Http2FrameCodec.class),
+            ch.pipeline().get(ConnectionFrames.class));
+    try {
+      // Only the streams' windows bound what the upstream may send ahead: a caller that stops
+      // reading holds back its own stream, never the connection's other streams.
+      connection
+          .http2
+          .local()
+          .flowController()
+          .incrementWindowSize(
+              connection.http2.connectionStream(),
+              Integer.MAX_VALUE - Http2CodecUtil.DEFAULT_WINDOW_SIZE);
+    } catch (Http2Exception e) {
+      ch.close();
+      done.tryFailure(e);
+      return;
+    }
     connections.add(connection);
     ch.closeFuture().addListener(closed -> connections.remove(connection));
     connection.idle();
-    done.trySuccess(ch);
+    done.trySuccess(connection);
   }
 
   /** An open connection that may take one more stream, or null. */
   private Connection withRoom() {
     for (Connection connection : connections) {
       if (connection.channel.isActive()
+          && !connection.frames.goAway
           && !connection.http2.goAwayReceived()
           && !connection.http2.goAwaySent()
           && connection.streams < connection.http2.local().maxActiveStreams()) {
@@ -204,9 +246,12 @@ final class Http2Connections {
     int streams;
     ScheduledFuture<?> idleClose;
 
-    Connection(Channel channel, Http2FrameCodec codec) {
+    final ConnectionFrames frames;
+
+    Connection(Channel channel, Http2FrameCodec codec, ConnectionFrames frames) {
       this.channel = channel;
       this.http2 = codec.connection();
+      this.frames = frames;
     }
 
     void opened() {
@@ -219,7 +264,11 @@ final class Http2Connections {
 
     void closed() {
       if (--streams == 0) {
-        idle();
+        if (frames.goAway) {
+          channel.close(); // draining: it takes no new streams
+        } else {
+          idle();
+        }
       }
     }
 
@@ -266,6 +315,9 @@ final class Http2Connections {
     private EventExecutor executor;
     private Promise<Void> settings;
 
+    /** A GOAWAY came: the connection takes no new streams. */
+    boolean goAway;
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       executor = ctx.executor();
@@ -292,6 +344,8 @@ final class Http2Connections {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Http2SettingsFrame) {
         settings.trySuccess(null);
+      } else if (msg instanceof Http2GoAwayFrame) {
+        goAway = true; // the upstream's, or the codec's own when stream ids run out
       }
       ReferenceCountUtil.release(msg);
     }

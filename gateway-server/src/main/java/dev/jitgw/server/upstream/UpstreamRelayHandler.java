@@ -3,6 +3,9 @@ package dev.jitgw.server.upstream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -60,6 +63,20 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
       DecoderResult result = object.decoderResult();
       ReferenceCountUtil.release(msg);
       fail(ctx, new IOException("malformed upstream response", result.cause()));
+      return;
+    }
+    if (http2 && msg instanceof FullHttpResponse full) {
+      // A response whose HEADERS ended the stream (204, 304, an empty body) comes as one object;
+      // the exchange takes a head, then its last content, as over HTTP/1.1.
+      HttpResponse head = new DefaultHttpResponse(full.protocolVersion(), full.status());
+      head.headers().set(full.headers());
+      channelRead(ctx, head);
+      if (listener == current) {
+        current.onResponseContent(
+            new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+      } else {
+        full.release();
+      }
       return;
     }
     if (msg instanceof HttpResponse head) {

@@ -66,6 +66,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       then an in-stream {@code overloaded_error} event, as the real API does under load;
  *   <li>{@code claude-test-429}: a {@code rate_limit_error} with {@code retry-after: 17};
  *   <li>{@code claude-test-529}: an {@code overloaded_error} with status 529;
+ *   <li>{@code claude-test-204}: 204 No Content, no body;
  *   <li>{@code claude-test-slow-first-byte}: a normal answer whose first byte comes after {@link
  *       #SLOW_FIRST_BYTE};
  *   <li>{@code claude-test-stall}: a 200 stream that stops after {@code message_start} and keeps
@@ -129,7 +130,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   }
 
   public FakeClaudeUpstream(SslContext ssl) {
-    this(ssl, false, 0);
+    this(ssl, false, -1);
   }
 
   /**
@@ -137,7 +138,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
    * TLS, else cleartext with prior knowledge. Each stream is answered as a connection would be.
    */
   public static FakeClaudeUpstream http2(SslContext ssl) {
-    return new FakeClaudeUpstream(ssl, true, 0);
+    return new FakeClaudeUpstream(ssl, true, -1);
   }
 
   /** {@link #http2(SslContext)} that allows at most {@code maxStreams} streams per connection. */
@@ -198,7 +199,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
 
   private void addHttp2Handlers(ChannelPipeline pipeline) {
     Http2Settings settings = Http2Settings.defaultSettings();
-    if (maxStreams > 0) {
+    if (maxStreams >= 0) {
       settings.maxConcurrentStreams(maxStreams);
     }
     pipeline
@@ -367,6 +368,10 @@ public final class FakeClaudeUpstream implements AutoCloseable {
           ctx.writeAndFlush(response);
         }
         case "claude-test-529" -> ctx.writeAndFlush(jsonResponse(529, OVERLOADED));
+        case "claude-test-204" ->
+            ctx.writeAndFlush(
+                new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER));
         case "claude-test-slow-first-byte" -> {
           JsonNode fast = body.deepCopy();
           ((com.fasterxml.jackson.databind.node.ObjectNode) fast).put("model", "claude-test-1");

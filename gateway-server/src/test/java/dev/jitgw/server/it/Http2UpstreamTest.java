@@ -12,6 +12,7 @@ import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jitgw.audit.replay.ExchangeTimeline;
 import dev.jitgw.core.config.GatewayConfig;
+import dev.jitgw.core.config.HttpConfig;
 import dev.jitgw.core.config.ShutdownConfig;
 import dev.jitgw.core.config.UpstreamConfig;
 import dev.jitgw.policy.testing.TestIdentityProvider;
@@ -22,6 +23,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,11 +48,10 @@ class Http2UpstreamTest {
   private static final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+  /** One event loop: every exchange's stream is on the one upstream connection. */
   @RegisterExtension
   static final GatewayHarness h2 =
-      new GatewayHarness(
-              config ->
-                  config.withUpstream(config.upstream().withPoolIdleTimeout(Duration.ofSeconds(2))))
+      new GatewayHarness(config -> config.withHttp(new HttpConfig(null, null, null, null, 1)))
           .overHttp2();
 
   @RegisterExtension static final GatewayHarness h1 = new GatewayHarness();
@@ -85,9 +88,9 @@ class Http2UpstreamTest {
     for (CompletableFuture<HttpResponse<byte[]>> response : sent) {
       assertThat(response.get().statusCode()).isEqualTo(200);
     }
-    // One connection per event loop at most, however many exchanges ran at once.
-    assertThat(h2.upstream().acceptedConnections() - before)
-        .isBetween(0, Runtime.getRuntime().availableProcessors());
+    // One connection (one event loop), however many exchanges ran at once.
+    assertThat(h2.upstream().acceptedConnections() - before).isBetween(0, 1);
+    assertThat(h2.upstream().openConnections()).isEqualTo(1);
     FakeClaudeUpstream.Recorded last = h2.upstream().lastRequest();
     assertThat(last.headers().get("x-api-key")).isEqualTo(GatewayHarness.UPSTREAM_KEY);
     assertThat(last.headers().get("authorization")).isNull();
@@ -163,10 +166,75 @@ class Http2UpstreamTest {
   }
 
   @Test
+  void aStalledCallerDoesNotStallTheOtherStreamsOfItsConnection() throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(16 * 1024);
+      socket.connect(new InetSocketAddress("127.0.0.1", h2.port()));
+      socket.setSoTimeout(30_000);
+      RawHttp.sendStreamingRequest(socket, "claude-test-endless", h2.token());
+      socket.getInputStream().readNBytes(64 * 1024);
+      AtomicLong previous = new AtomicLong(-1);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  h2.upstream().endlessBytesWritten()
+                      == previous.getAndSet(h2.upstream().endlessBytesWritten()));
+
+      // The stalled stream holds its own window only: the connection's others still move.
+      for (int i = 0; i < 3; i++) {
+        assertThat(send(messages(h2, "claude-test-1", i % 2 == 0)).statusCode()).isEqualTo(200);
+      }
+      assertThat(h2.upstream().openConnections()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aResponseWithoutBodyIsRelayedOnceAndTheCallersConnectionGoesOn() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", h2.port())) {
+      socket.setSoTimeout(10_000);
+      String body = "{\"model\":\"claude-test-204\",\"max_tokens\":1}";
+      for (int i = 0; i < 2; i++) {
+        RawHttp.sendMessages(socket, body, h2.token());
+        String response = RawHttp.readOneResponse(socket.getInputStream());
+        assertThat(RawHttp.status(response)).isEqualTo(204);
+        assertThat(response.toLowerCase(java.util.Locale.ROOT)).doesNotContain("x-http2");
+      }
+    }
+  }
+
+  @Test
   void anIdleConnectionIsClosedAfterThePoolIdleTimeout() throws Exception {
-    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(20)).until(() -> h2.upstream().openConnections() == 0);
-    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+    try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
+        TestIdentityProvider identity = new TestIdentityProvider();
+        GatewayServer gateway =
+            gateway(
+                identity,
+                upstream.url(),
+                null,
+                u -> u.withPoolIdleTimeout(Duration.ofMillis(300)))) {
+      OwnGateway view = new OwnGateway(gateway, identity);
+      assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(20)).until(() -> upstream.openConnections() == 0);
+      assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
+      assertThat(upstream.acceptedConnections()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void anUpstreamThatAllowsNoStreamsIsUnreachableWithoutAStormOfConnections() throws Exception {
+    try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null, 0);
+        TestIdentityProvider identity = new TestIdentityProvider();
+        GatewayServer gateway = gateway(identity, upstream.url(), null, u -> u)) {
+      HttpResponse<byte[]> response =
+          send(new OwnGateway(gateway, identity).messages("claude-test-1"));
+
+      assertThat(response.statusCode()).isEqualTo(502);
+      assertThat(new String(response.body(), UTF_8)).contains("upstream_unavailable");
+      assertThat(upstream.acceptedConnections()).isEqualTo(1);
+      assertThat(upstream.requests()).isEmpty();
+    }
   }
 
   @Test
@@ -250,6 +318,15 @@ class Http2UpstreamTest {
   /** A gateway of its own with {@code protocol: h2} in front of {@code upstreamUrl}. */
   private static GatewayServer gateway(
       TestIdentityProvider identity, String upstreamUrl, X509Bundle ca) throws Exception {
+    return gateway(identity, upstreamUrl, ca, u -> u);
+  }
+
+  private static GatewayServer gateway(
+      TestIdentityProvider identity,
+      String upstreamUrl,
+      X509Bundle ca,
+      java.util.function.UnaryOperator<UpstreamConfig> customizer)
+      throws Exception {
     GatewayConfig config =
         GatewayHarness.baseConfig(identity, upstreamUrl)
             .withShutdown(new ShutdownConfig(Duration.ofSeconds(1)));
@@ -258,7 +335,7 @@ class Http2UpstreamTest {
       Path trust = ca.toTempRootCertPem().toPath();
       upstream = upstream.withCaFile(trust);
     }
-    return GatewayServer.builder(config.withUpstream(upstream))
+    return GatewayServer.builder(config.withUpstream(customizer.apply(upstream)))
         .environment(Map.of("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY))
         .start();
   }
