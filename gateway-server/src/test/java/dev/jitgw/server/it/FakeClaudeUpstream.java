@@ -67,6 +67,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code claude-test-429}: a {@code rate_limit_error} with {@code retry-after: 17};
  *   <li>{@code claude-test-529}: an {@code overloaded_error} with status 529;
  *   <li>{@code claude-test-204}: 204 No Content, no body;
+ *   <li>{@code claude-test-drop-connection}: like {@code claude-test-reset}, but over HTTP/2 it
+ *       resets the whole connection, not only its stream;
  *   <li>{@code claude-test-slow-first-byte}: a normal answer whose first byte comes after {@link
  *       #SLOW_FIRST_BYTE};
  *   <li>{@code claude-test-stall}: a 200 stream that stops after {@code message_start} and keeps
@@ -324,6 +326,20 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                   f -> {
                     ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
                     ctx.close();
+                  });
+        }
+        case "claude-test-drop-connection" -> {
+          // Over HTTP/2 the whole connection goes, with every other stream on it.
+          Channel connection =
+              ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
+          startStream(ctx);
+          ctx.write(event("message_start", messageStart(model)));
+          ctx.write(event("content_block_start", blockStart()));
+          ctx.writeAndFlush(event("content_block_delta", textDelta("partial ")))
+              .addListener(
+                  f -> {
+                    connection.config().setOption(ChannelOption.SO_LINGER, 0);
+                    connection.close();
                   });
         }
         case "claude-test-secrets" -> {

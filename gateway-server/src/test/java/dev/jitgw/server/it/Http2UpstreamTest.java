@@ -23,6 +23,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -70,6 +71,22 @@ class Http2UpstreamTest {
         .timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();
+  }
+
+  /**
+   * Reads a long stream in blocks until {@code marker} has come; returns the last few KiB read,
+   * through the marker.
+   */
+  private static String tailThrough(InputStream in, String marker) throws Exception {
+    byte[] block = new byte[64 * 1024];
+    String tail = "";
+    while (!tail.contains(marker)) {
+      int n = in.read(block);
+      assertThat(n).as("the stream ended before %s", marker).isPositive();
+      String read = tail + new String(block, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+      tail = read.substring(Math.max(0, read.length() - 4096));
+    }
+    return tail;
   }
 
   private static HttpResponse<byte[]> send(HttpRequest request) throws Exception {
@@ -158,6 +175,34 @@ class Http2UpstreamTest {
       assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
     }
     assertThat(h2.upstream().acceptedConnections()).isEqualTo(connections);
+  }
+
+  @Test
+  void aConnectionThatDiesEndsEveryExchangeOnItWithAnErrorAndTheNextGetsANewOne() throws Exception {
+    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+    int connections = h2.upstream().acceptedConnections();
+    try (Socket socket = new Socket("127.0.0.1", h2.port())) {
+      socket.setSoTimeout(30_000);
+      // A stream that stays open on the connection, read as fast as it comes.
+      RawHttp.sendStreamingRequest(socket, "claude-test-endless", h2.token());
+      InputStream in = socket.getInputStream();
+      RawHttp.readUntil(in, "event: content_block_delta");
+
+      HttpResponse<byte[]> dropped = send(messages(h2, "claude-test-drop-connection", true));
+
+      assertThat(dropped.statusCode()).isEqualTo(200);
+      String text = new String(dropped.body(), UTF_8);
+      assertThat(text.substring(text.lastIndexOf("event: ")))
+          .startsWith("event: error\n")
+          .contains("upstream_unavailable");
+      String id = dropped.headers().firstValue("jitgw-exchange-id").orElseThrow();
+      assertThat(AuditRecords.end(AuditRecords.ended(h2, id)).path("outcome").asText())
+          .isEqualTo("error");
+      // The other stream of the connection ends the same way.
+      assertThat(tailThrough(in, "upstream_unavailable")).contains("event: error");
+    }
+    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+    assertThat(h2.upstream().acceptedConnections()).isEqualTo(connections + 1);
   }
 
   @Test
