@@ -131,6 +131,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private long processingNanos;
   private long forwardNanos;
   private boolean forwarded;
+
+  /** Whether the request went upstream a second time after its first stream was not processed. */
+  private boolean resent;
+
   private int upstreamStatus;
   private CompositeByteBuf body;
   private boolean keepAlive;
@@ -1403,6 +1407,17 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       dataPlane.upstream().release(connection, false);
     }
     cancelHeadTimeout();
+    if (state == State.FORWARDING && cause instanceof UpstreamConnection.NotProcessed && !resent) {
+      // The upstream guarantees it did not process the request (RFC 9113 section 8.7: a stream it
+      // refused, or one past its GOAWAY): it goes once more, on another stream.
+      resent = true;
+      Exchange current = exchange;
+      dataPlane
+          .upstream()
+          .acquire(ctx.channel().eventLoop())
+          .addListener((Future<UpstreamConnection> f) -> onLeased(current, f, false));
+      return;
+    }
     boolean idle =
         cause instanceof IOException
             && cause.getMessage() != null
@@ -1537,6 +1552,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     recorder = new ExchangeRecorder(dataPlane.audit(), exchange.id(), exchange.startNanos());
     usage = null;
     forwarded = false;
+    resent = false;
     upstreamStatus = 0;
     local = null;
     status = 0;

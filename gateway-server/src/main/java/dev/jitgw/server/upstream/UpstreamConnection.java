@@ -11,6 +11,19 @@ import io.netty.channel.Channel;
  */
 public record UpstreamConnection(Channel channel, boolean reused) {
 
+  /**
+   * The upstream closed the stream without processing its request (HTTP/2: reset with {@code
+   * REFUSED_STREAM}, or past the last stream id of its {@code GOAWAY}), so sending it again is
+   * safe.
+   */
+  public static final class NotProcessed extends java.io.IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotProcessed(String message) {
+      super(message);
+    }
+  }
+
   /** Binds the response of the next request on this connection to {@code listener}. */
   public void bind(UpstreamResponseListener listener) {
     channel.pipeline().get(UpstreamRelayHandler.class).bind(listener);

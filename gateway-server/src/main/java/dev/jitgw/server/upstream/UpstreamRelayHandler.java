@@ -9,6 +9,9 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -102,8 +105,23 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Why the upstream left this stream unprocessed, if it said so; null otherwise. */
+  private String notProcessed;
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (http2 && evt instanceof Http2ResetFrame reset) {
+      if (reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
+        notProcessed = "the upstream refused the stream (REFUSED_STREAM)";
+      }
+      return;
+    }
+    if (http2 && evt instanceof Http2GoAwayFrame goAway) {
+      // Sent to the streams past the GOAWAY's last stream id only.
+      notProcessed = "the upstream is going away (GOAWAY) and did not take the stream";
+      goAway.release();
+      return;
+    }
     if (evt instanceof IdleStateEvent) {
       UpstreamResponseListener current = listener;
       if (current != null && !current.isPausedByCaller() && !current.isAwaitingHead()) {
@@ -119,7 +137,10 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     UpstreamResponseListener current = listener;
     listener = null;
     if (current != null) {
-      current.onUpstreamFailure(new IOException("upstream closed the connection"));
+      current.onUpstreamFailure(
+          notProcessed != null
+              ? new UpstreamConnection.NotProcessed(notProcessed)
+              : new IOException("upstream closed the connection"));
     }
     ctx.fireChannelInactive();
   }
