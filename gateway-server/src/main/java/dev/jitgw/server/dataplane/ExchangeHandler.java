@@ -911,6 +911,13 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
                 onUpstreamFailure(written.cause());
                 return;
               }
+              UpstreamConnection.NotProcessed refused = connection.notProcessed();
+              if (refused != null) {
+                // The stream was refused while its body waited for flow control: the write
+                // fails before the stream closes; the refusal decides, as it would then.
+                onUpstreamFailure(refused);
+                return;
+              }
               // Nothing was written: the pooled connection was already closed. One retry on a
               // fresh connection is safe because the upstream cannot have seen the request.
               upstream = null;

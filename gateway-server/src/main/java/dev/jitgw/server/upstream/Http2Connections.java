@@ -104,12 +104,18 @@ final class Http2Connections {
       connecting = connect();
     }
     // Once connected, choose again: other waiters may have filled the new connection, and then
-    // another opens; each new connection takes at least one stream, so this ends.
+    // another opens. Only a new connection that can take a stream leads to another attempt, so
+    // this ends.
     connecting.addListener(
         (Future<Connection> connected) -> {
           if (!connected.isSuccess()) {
             out.tryFailure(connected.cause());
-          } else if (connected.getNow().http2.local().maxActiveStreams() == 0) {
+            return;
+          }
+          Connection fresh = connected.getNow();
+          if (!fresh.channel.isActive() || fresh.frames.goAway || fresh.http2.goAwayReceived()) {
+            out.tryFailure(new IOException("the upstream closed a new HTTP/2 connection at once"));
+          } else if (fresh.http2.local().maxActiveStreams() == 0) {
             out.tryFailure(
                 new IOException(
                     "the upstream allows no streams on a new HTTP/2 connection"

@@ -24,6 +24,16 @@ public record UpstreamConnection(Channel channel, boolean reused) {
     }
   }
 
+  /**
+   * Why the upstream left this connection's request unprocessed, when it said so (HTTP/2 only);
+   * null otherwise.
+   */
+  public NotProcessed notProcessed() {
+    UpstreamRelayHandler relay = channel.pipeline().get(UpstreamRelayHandler.class);
+    String reason = relay == null ? null : relay.notProcessed();
+    return reason == null ? null : new NotProcessed(reason);
+  }
+
   /** Binds the response of the next request on this connection to {@code listener}. */
   public void bind(UpstreamResponseListener listener) {
     channel.pipeline().get(UpstreamRelayHandler.class).bind(listener);

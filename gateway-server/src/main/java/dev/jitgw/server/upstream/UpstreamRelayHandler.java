@@ -108,6 +108,10 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
   /** Why the upstream left this stream unprocessed, if it said so; null otherwise. */
   private String notProcessed;
 
+  String notProcessed() {
+    return notProcessed;
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (http2 && evt instanceof Http2ResetFrame reset) {

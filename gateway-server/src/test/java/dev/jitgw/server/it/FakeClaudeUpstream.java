@@ -33,6 +33,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -69,8 +70,6 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code claude-test-429}: a {@code rate_limit_error} with {@code retry-after: 17};
  *   <li>{@code claude-test-529}: an {@code overloaded_error} with status 529;
  *   <li>{@code claude-test-204}: 204 No Content, no body;
- *   <li>{@code claude-test-refused-once}: over HTTP/2, the first such stream is reset with {@code
- *       REFUSED_STREAM} (not processed); then a normal answer;
  *   <li>{@code claude-test-drop-connection}: like {@code claude-test-reset}, but over HTTP/2 it
  *       resets the whole connection, not only its stream;
  *   <li>{@code claude-test-slow-first-byte}: a normal answer whose first byte comes after {@link
@@ -124,7 +123,9 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   private final AtomicLong endlessBytesWritten = new AtomicLong();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final AtomicInteger acceptedConnections = new AtomicInteger();
-  private final AtomicInteger refusals = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicBoolean refuseNext =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicInteger refusedStreams = new AtomicInteger();
   private final long maxStreams;
   private final AtomicInteger closedEndlessStreams = new AtomicInteger();
   private final List<String> sniNames = new CopyOnWriteArrayList<>();
@@ -218,11 +219,38 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                   protected void initChannel(Http2StreamChannel stream) {
                     stream
                         .pipeline()
+                        .addLast(new RefuseOnHeaders())
                         .addLast(new Http2StreamFrameToHttpObjectCodec(true))
                         .addLast(new HttpObjectAggregator(64 * 1024 * 1024))
                         .addLast(new Handler());
                   }
                 }));
+  }
+
+  /**
+   * HTTP/2 only: the next stream is reset with {@code REFUSED_STREAM} as soon as its HEADERS come
+   * (not processed, as a server under load says), before its body.
+   */
+  public void refuseNextStream() {
+    refuseNext.set(true);
+  }
+
+  /** Streams reset by {@link #refuseNextStream}. */
+  public int refusedStreams() {
+    return refusedStreams.get();
+  }
+
+  private final class RefuseOnHeaders extends io.netty.channel.ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Http2HeadersFrame && refuseNext.compareAndSet(true, false)) {
+        refusedStreams.incrementAndGet();
+        io.netty.util.ReferenceCountUtil.release(msg);
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+        return;
+      }
+      ctx.fireChannelRead(msg);
+    }
   }
 
   public int port() {
@@ -332,14 +360,6 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                     ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
                     ctx.close();
                   });
-        }
-        case "claude-test-refused-once" -> {
-          if (ctx.channel() instanceof Http2StreamChannel && refusals.getAndIncrement() == 0) {
-            // Not processed, as an HTTP/2 server under load says: the client may send it again.
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
-          } else {
-            json(ctx, request, 200, "{\"ok\":true}");
-          }
         }
         case "claude-test-drop-connection" -> {
           // Over HTTP/2 the whole connection goes, with every other stream on it.
