@@ -50,8 +50,22 @@ final class Http2Connections {
   static final String FRAME_CODEC = "h2-frames";
   static final String MULTIPLEX = "h2-streams";
 
+  /** Frames of a stream to HTTP/1 objects and back (client side; shared, it keeps no state). */
+  private static final ChannelHandler STREAM_CODEC = new Http2StreamFrameToHttpObjectCodec(false);
+
   private final UpstreamClient client;
   private final EventLoop loop;
+
+  /** The handlers of every stream: the codec, then the exchange's (shared, as all initializers). */
+  private final ChannelInitializer<Http2StreamChannel> streamHandlers =
+      new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Http2StreamChannel stream) {
+          stream.pipeline().addLast(UpstreamClient.HTTP_CODEC, STREAM_CODEC);
+          client.addExchangeHandlers(stream.pipeline(), UpstreamRelayHandler.forHttp2());
+        }
+      };
+
   private final List<Connection> connections = new ArrayList<>();
 
   /** The connection being set up, which acquires that found no room wait for; null for none. */
@@ -100,20 +114,24 @@ final class Http2Connections {
       open(room, !afterConnect, out);
       return;
     }
-    if (connecting == null) {
-      connecting = connect();
+    Future<Connection> pending = connecting;
+    if (pending == null) {
+      pending = connect();
+      if (!pending.isDone()) {
+        connecting = pending; // one that failed at once is not left for later acquires
+      }
     }
     // Once connected, choose again: other waiters may have filled the new connection, and then
     // another opens. Only a new connection that can take a stream leads to another attempt, so
     // this ends.
-    connecting.addListener(
+    pending.addListener(
         (Future<Connection> connected) -> {
           if (!connected.isSuccess()) {
             out.tryFailure(connected.cause());
             return;
           }
           Connection fresh = connected.getNow();
-          if (!fresh.channel.isActive() || fresh.frames.goAway || fresh.http2.goAwayReceived()) {
+          if (!fresh.takesNewStreams()) {
             out.tryFailure(new IOException("the upstream closed a new HTTP/2 connection at once"));
           } else if (fresh.http2.local().maxActiveStreams() == 0) {
             out.tryFailure(
@@ -128,12 +146,13 @@ final class Http2Connections {
 
   private Future<Connection> connect() {
     Promise<Connection> done = loop.newPromise();
+    // The first listener: cleared before the waiters choose again, so that they do not wait on it.
+    done.addListener(finished -> connecting = null);
     client
         .resolve(loop)
         .addListener(
             resolved -> {
               if (!resolved.isSuccess()) {
-                connecting = null;
                 done.tryFailure(resolved.cause());
                 return;
               }
@@ -142,7 +161,6 @@ final class Http2Connections {
                   .addListener(
                       (Future<Channel> connected) -> {
                         if (!connected.isSuccess()) {
-                          connecting = null;
                           done.tryFailure(connected.cause());
                           return;
                         }
@@ -162,7 +180,6 @@ final class Http2Connections {
    * takes, and that it speaks HTTP/2 at all.
    */
   private void ready(Channel ch, Future<?> settings, Promise<Connection> done) {
-    connecting = null;
     if (!settings.isSuccess()) {
       ch.close();
       done.tryFailure(settings.cause());
@@ -197,10 +214,7 @@ final class Http2Connections {
   /** An open connection that may take one more stream, or null. */
   private Connection withRoom() {
     for (Connection connection : connections) {
-      if (connection.channel.isActive()
-          && !connection.frames.goAway
-          && !connection.http2.goAwayReceived()
-          && !connection.http2.goAwaySent()
+      if (connection.takesNewStreams()
           && connection.streams < connection.http2.local().maxActiveStreams()) {
         return connection;
       }
@@ -212,14 +226,7 @@ final class Http2Connections {
     connection.opened();
     new Http2StreamChannelBootstrap(connection.channel)
         .option(ChannelOption.AUTO_READ, false)
-        .handler(
-            new ChannelInitializer<Http2StreamChannel>() {
-              @Override
-              protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(UpstreamClient.HTTP_CODEC, StreamCodec.INSTANCE);
-                client.addExchangeHandlers(stream.pipeline(), UpstreamRelayHandler.forHttp2());
-              }
-            })
+        .handler(streamHandlers)
         .open()
         .addListener(
             (Future<Http2StreamChannel> opened) -> {
@@ -249,15 +256,19 @@ final class Http2Connections {
   private final class Connection {
     final Channel channel;
     final Http2Connection http2;
+    final ConnectionFrames frames;
     int streams;
     ScheduledFuture<?> idleClose;
-
-    final ConnectionFrames frames;
 
     Connection(Channel channel, Http2FrameCodec codec, ConnectionFrames frames) {
       this.channel = channel;
       this.http2 = codec.connection();
       this.frames = frames;
+    }
+
+    /** Open, and no GOAWAY either way (a draining connection finishes its streams only). */
+    boolean takesNewStreams() {
+      return channel.isActive() && !frames.goAway && !http2.goAwayReceived() && !http2.goAwaySent();
     }
 
     void opened() {
@@ -270,8 +281,8 @@ final class Http2Connections {
 
     void closed() {
       if (--streams == 0) {
-        if (frames.goAway) {
-          channel.close(); // draining: it takes no new streams
+        if (!takesNewStreams()) {
+          channel.close(); // draining, or closed already
         } else {
           idle();
         }
@@ -294,11 +305,6 @@ final class Http2Connections {
               client.config().poolIdleTimeout().toMillis(),
               TimeUnit.MILLISECONDS);
     }
-  }
-
-  /** Frames of a stream to HTTP/1 objects and back (client side; shared, it keeps no state). */
-  private static final class StreamCodec {
-    static final ChannelHandler INSTANCE = new Http2StreamFrameToHttpObjectCodec(false);
   }
 
   /** The upstream may not open streams of its own (push is off): any it opens is closed. */

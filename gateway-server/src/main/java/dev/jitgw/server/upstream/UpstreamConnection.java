@@ -30,8 +30,7 @@ public record UpstreamConnection(Channel channel, boolean reused) {
    */
   public NotProcessed notProcessed() {
     UpstreamRelayHandler relay = channel.pipeline().get(UpstreamRelayHandler.class);
-    String reason = relay == null ? null : relay.notProcessed();
-    return reason == null ? null : new NotProcessed(reason);
+    return relay == null ? null : relay.notProcessed();
   }
 
   /** Binds the response of the next request on this connection to {@code listener}. */

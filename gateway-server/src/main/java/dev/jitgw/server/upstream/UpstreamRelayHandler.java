@@ -26,6 +26,9 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
   private final boolean http2;
   private UpstreamResponseListener listener;
 
+  /** Why the upstream left this stream unprocessed, if it said so (HTTP/2); null otherwise. */
+  private UpstreamConnection.NotProcessed notProcessed;
+
   UpstreamRelayHandler() {
     this(false);
   }
@@ -71,9 +74,8 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     if (http2 && msg instanceof FullHttpResponse full) {
       // A response whose HEADERS ended the stream (204, 304, an empty body) comes as one object;
       // the exchange takes a head, then its last content, as over HTTP/1.1.
-      HttpResponse head = new DefaultHttpResponse(full.protocolVersion(), full.status());
-      head.headers().set(full.headers());
-      channelRead(ctx, head);
+      channelRead(
+          ctx, new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
       if (listener == current) {
         current.onResponseContent(
             new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
@@ -105,10 +107,7 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Why the upstream left this stream unprocessed, if it said so; null otherwise. */
-  private String notProcessed;
-
-  String notProcessed() {
+  UpstreamConnection.NotProcessed notProcessed() {
     return notProcessed;
   }
 
@@ -116,13 +115,16 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (http2 && evt instanceof Http2ResetFrame reset) {
       if (reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
-        notProcessed = "the upstream refused the stream (REFUSED_STREAM)";
+        notProcessed =
+            new UpstreamConnection.NotProcessed("the upstream refused the stream (REFUSED_STREAM)");
       }
       return;
     }
     if (http2 && evt instanceof Http2GoAwayFrame goAway) {
       // Sent to the streams past the GOAWAY's last stream id only.
-      notProcessed = "the upstream is going away (GOAWAY) and did not take the stream";
+      notProcessed =
+          new UpstreamConnection.NotProcessed(
+              "the upstream is going away (GOAWAY) and did not take the stream");
       goAway.release();
       return;
     }
@@ -142,9 +144,7 @@ final class UpstreamRelayHandler extends ChannelInboundHandlerAdapter {
     listener = null;
     if (current != null) {
       current.onUpstreamFailure(
-          notProcessed != null
-              ? new UpstreamConnection.NotProcessed(notProcessed)
-              : new IOException("upstream closed the connection"));
+          notProcessed != null ? notProcessed : new IOException("upstream closed the connection"));
     }
     ctx.fireChannelInactive();
   }
