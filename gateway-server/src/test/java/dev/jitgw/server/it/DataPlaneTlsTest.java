@@ -9,7 +9,6 @@ import dev.jitgw.core.config.GatewayConfig;
 import dev.jitgw.core.config.TlsConfig;
 import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.GatewayServer;
-import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import java.io.IOException;
 import java.net.URI;
@@ -44,22 +43,8 @@ class DataPlaneTlsTest {
     identityProvider.close();
   }
 
-  private static X509Bundle ca(String name) throws Exception {
-    return new CertificateBuilder()
-        .subject("CN=" + name)
-        .setIsCertificateAuthority(true)
-        .ecp256()
-        .buildSelfSigned();
-  }
-
   private void writeServerCertificate(X509Bundle ca, Path cert, Path key) throws Exception {
-    X509Bundle leaf =
-        new CertificateBuilder()
-            .subject("CN=127.0.0.1")
-            .addSanIpAddress("127.0.0.1")
-            .addExtendedKeyUsageServerAuth()
-            .ecp256()
-            .buildIssuedBy(ca);
+    X509Bundle leaf = TestCertificates.loopback(ca);
     Path tmpCert = Files.createTempFile(dir, "cert", ".pem");
     Path tmpKey = Files.createTempFile(dir, "key", ".pem");
     Files.writeString(tmpCert, leaf.getCertificatePathPEM());
@@ -84,7 +69,7 @@ class DataPlaneTlsTest {
 
   @Test
   void servesHttpsAndReloadsARenewedCertificate() throws Exception {
-    X509Bundle firstCa = ca("first CA");
+    X509Bundle firstCa = TestCertificates.ca("first CA");
     Path cert = dir.resolve("tls.crt");
     Path key = dir.resolve("tls.key");
     writeServerCertificate(firstCa, cert, key);
@@ -113,7 +98,7 @@ class DataPlaneTlsTest {
           .isInstanceOf(IOException.class);
       assertThat(upstream.requests()).hasSize(before);
 
-      X509Bundle secondCa = ca("second CA");
+      X509Bundle secondCa = TestCertificates.ca("second CA");
       writeServerCertificate(secondCa, cert, key);
       await()
           .atMost(Duration.ofSeconds(20))

@@ -350,31 +350,15 @@ public final class FakeClaudeUpstream implements AutoCloseable {
         case "claude-test-silent" -> {
           // Never answer.
         }
-        case "claude-test-reset" -> {
-          startStream(ctx);
-          ctx.write(event("message_start", messageStart(model)));
-          ctx.writeAndFlush(event("content_block_start", blockStart()));
-          ctx.writeAndFlush(event("content_block_delta", textDelta("partial ")))
-              .addListener(
-                  f -> {
-                    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-                    ctx.close();
-                  });
-        }
-        case "claude-test-drop-connection" -> {
-          // Over HTTP/2 the whole connection goes, with every other stream on it.
-          Channel connection =
-              ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
-          startStream(ctx);
-          ctx.write(event("message_start", messageStart(model)));
-          ctx.write(event("content_block_start", blockStart()));
-          ctx.writeAndFlush(event("content_block_delta", textDelta("partial ")))
-              .addListener(
-                  f -> {
-                    connection.config().setOption(ChannelOption.SO_LINGER, 0);
-                    connection.close();
-                  });
-        }
+        case "claude-test-reset" -> partialThenReset(ctx, model, ctx.channel());
+        case "claude-test-drop-connection" ->
+            // Over HTTP/2 the whole connection goes, with every other stream on it.
+            partialThenReset(
+                ctx,
+                model,
+                ctx.channel() instanceof Http2StreamChannel
+                    ? ctx.channel().parent()
+                    : ctx.channel());
         case "claude-test-secrets" -> {
           if (stream) {
             secretStream(ctx);
@@ -568,6 +552,22 @@ public final class FakeClaudeUpstream implements AutoCloseable {
       }
       ctx.fireChannelWritabilityChanged();
     }
+  }
+
+  /**
+   * Starts a stream ({@code message_start}, a block, one delta), then resets {@code toReset}: the
+   * stream's own channel, or over HTTP/2 its whole connection.
+   */
+  private static void partialThenReset(ChannelHandlerContext ctx, String model, Channel toReset) {
+    startStream(ctx);
+    ctx.write(event("message_start", messageStart(model)));
+    ctx.write(event("content_block_start", blockStart()));
+    ctx.writeAndFlush(event("content_block_delta", textDelta("partial ")))
+        .addListener(
+            f -> {
+              toReset.config().setOption(ChannelOption.SO_LINGER, 0);
+              toReset.close();
+            });
   }
 
   private static void startStream(ChannelHandlerContext ctx) {

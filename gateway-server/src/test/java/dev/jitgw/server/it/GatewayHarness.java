@@ -11,6 +11,7 @@ import dev.jitgw.core.config.UpstreamConfig;
 import dev.jitgw.policy.testing.TestIdentityProvider;
 import dev.jitgw.server.GatewayServer;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -129,6 +130,29 @@ public final class GatewayHarness
     if (identityProvider != null) {
       identityProvider.close();
     }
+  }
+
+  /** A Messages request for {@code model} (16 tokens at most, one user message "hi"). */
+  public HttpRequest messagesRequest(String model, boolean stream) {
+    return messagesRequest(baseUrl(), token(), model, stream);
+  }
+
+  /** {@link #messagesRequest(String, boolean)} to any gateway, with {@code token}. */
+  public static HttpRequest messagesRequest(
+      String baseUrl, String token, String model, boolean stream) {
+    String body =
+        "{\"model\":\""
+            + model
+            + "\",\"max_tokens\":16,\"stream\":"
+            + stream
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    return HttpRequest.newBuilder(URI.create(baseUrl + "/v1/messages"))
+        .header("authorization", "Bearer " + token)
+        .header("content-type", "application/json")
+        .header("anthropic-version", "2023-06-01")
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
   }
 
   public TestIdentityProvider identityProvider() {

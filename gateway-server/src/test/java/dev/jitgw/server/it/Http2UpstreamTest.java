@@ -21,7 +21,6 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -57,22 +56,6 @@ class Http2UpstreamTest {
 
   @RegisterExtension static final GatewayHarness h1 = new GatewayHarness();
 
-  private static HttpRequest messages(GatewayHarness harness, String model, boolean stream) {
-    String body =
-        "{\"model\":\""
-            + model
-            + "\",\"max_tokens\":16,\"stream\":"
-            + stream
-            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    return HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
-        .header("authorization", "Bearer " + harness.token())
-        .header("content-type", "application/json")
-        .header("anthropic-version", "2023-06-01")
-        .timeout(Duration.ofSeconds(30))
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
-  }
-
   /**
    * Reads a long stream in blocks until {@code marker} has come; returns the last few KiB read,
    * through the marker.
@@ -100,7 +83,8 @@ class Http2UpstreamTest {
     for (int i = 0; i < 40; i++) {
       sent.add(
           http.sendAsync(
-              messages(h2, "claude-test-1", i % 2 == 0), HttpResponse.BodyHandlers.ofByteArray()));
+              h2.messagesRequest("claude-test-1", i % 2 == 0),
+              HttpResponse.BodyHandlers.ofByteArray()));
     }
     for (CompletableFuture<HttpResponse<byte[]>> response : sent) {
       assertThat(response.get().statusCode()).isEqualTo(200);
@@ -117,8 +101,8 @@ class Http2UpstreamTest {
   @Test
   void answersAreTheSameAsOverHttp11() throws Exception {
     for (boolean stream : List.of(false, true)) {
-      HttpResponse<byte[]> over2 = send(messages(h2, "claude-test-secrets", stream));
-      HttpResponse<byte[]> over1 = send(messages(h1, "claude-test-secrets", stream));
+      HttpResponse<byte[]> over2 = send(h2.messagesRequest("claude-test-secrets", stream));
+      HttpResponse<byte[]> over1 = send(h1.messagesRequest("claude-test-secrets", stream));
 
       assertThat(over2.statusCode()).isEqualTo(200);
       assertThat(new String(over2.body(), UTF_8)).isEqualTo(new String(over1.body(), UTF_8));
@@ -155,11 +139,11 @@ class Http2UpstreamTest {
 
   @Test
   void aResetStreamEndsItsExchangeAndLeavesTheConnectionToTheOthers() throws Exception {
-    HttpResponse<byte[]> first = send(messages(h2, "claude-test-1", false));
+    HttpResponse<byte[]> first = send(h2.messagesRequest("claude-test-1", false));
     assertThat(first.statusCode()).isEqualTo(200);
     int connections = h2.upstream().acceptedConnections();
 
-    HttpResponse<byte[]> reset = send(messages(h2, "claude-test-reset", true));
+    HttpResponse<byte[]> reset = send(h2.messagesRequest("claude-test-reset", true));
 
     assertThat(reset.statusCode()).isEqualTo(200);
     String text = new String(reset.body(), UTF_8);
@@ -172,14 +156,14 @@ class Http2UpstreamTest {
 
     // The reset closed one stream, not the connection.
     for (int i = 0; i < 4; i++) {
-      assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+      assertThat(send(h2.messagesRequest("claude-test-1", false)).statusCode()).isEqualTo(200);
     }
     assertThat(h2.upstream().acceptedConnections()).isEqualTo(connections);
   }
 
   @Test
   void aConnectionThatDiesEndsEveryExchangeOnItWithAnErrorAndTheNextGetsANewOne() throws Exception {
-    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+    assertThat(send(h2.messagesRequest("claude-test-1", false)).statusCode()).isEqualTo(200);
     int connections = h2.upstream().acceptedConnections();
     try (Socket socket = new Socket("127.0.0.1", h2.port())) {
       socket.setSoTimeout(30_000);
@@ -188,7 +172,7 @@ class Http2UpstreamTest {
       InputStream in = socket.getInputStream();
       RawHttp.readUntil(in, "event: content_block_delta");
 
-      HttpResponse<byte[]> dropped = send(messages(h2, "claude-test-drop-connection", true));
+      HttpResponse<byte[]> dropped = send(h2.messagesRequest("claude-test-drop-connection", true));
 
       // The reset may overtake the stream's first bytes (then nothing was sent: 502) or not
       // (then the stream that started ends with an error event).
@@ -207,7 +191,7 @@ class Http2UpstreamTest {
       // The other stream of the connection ends the same way.
       assertThat(tailThrough(in, "upstream_unavailable")).contains("event: error");
     }
-    assertThat(send(messages(h2, "claude-test-1", false)).statusCode()).isEqualTo(200);
+    assertThat(send(h2.messagesRequest("claude-test-1", false)).statusCode()).isEqualTo(200);
     assertThat(h2.upstream().acceptedConnections()).isEqualTo(connections + 1);
   }
 
@@ -271,7 +255,8 @@ class Http2UpstreamTest {
 
       // The stalled stream holds its own window only: the connection's others still move.
       for (int i = 0; i < 3; i++) {
-        assertThat(send(messages(h2, "claude-test-1", i % 2 == 0)).statusCode()).isEqualTo(200);
+        assertThat(send(h2.messagesRequest("claude-test-1", i % 2 == 0)).statusCode())
+            .isEqualTo(200);
       }
       assertThat(h2.upstream().openConnections()).isEqualTo(1);
     }
@@ -362,7 +347,7 @@ class Http2UpstreamTest {
 
   @Test
   void overTlsAlpnAgreesOnHttp2() throws Exception {
-    X509Bundle ca = ca();
+    X509Bundle ca = TestCertificates.ca("jitgw test CA");
     try (FakeClaudeUpstream upstream =
         FakeClaudeUpstream.http2(serverContext(ca, ApplicationProtocolNames.HTTP_2))) {
       assertThat(status("https://127.0.0.1:" + upstream.port(), ca)).isEqualTo(200);
@@ -374,7 +359,7 @@ class Http2UpstreamTest {
 
   @Test
   void overTlsAnUpstreamThatDoesNotOfferHttp2IsUnreachableAndNothingIsSent() throws Exception {
-    X509Bundle ca = ca();
+    X509Bundle ca = TestCertificates.ca("jitgw test CA");
     try (FakeClaudeUpstream upstream =
         new FakeClaudeUpstream(serverContext(ca, ApplicationProtocolNames.HTTP_1_1))) {
       assertThat(status("https://127.0.0.1:" + upstream.port(), ca)).isEqualTo(502);
@@ -382,23 +367,8 @@ class Http2UpstreamTest {
     }
   }
 
-  private static X509Bundle ca() throws Exception {
-    return new CertificateBuilder()
-        .subject("CN=jitgw test CA")
-        .setIsCertificateAuthority(true)
-        .ecp256()
-        .buildSelfSigned();
-  }
-
   private static SslContext serverContext(X509Bundle ca, String protocol) throws Exception {
-    X509Bundle cert =
-        new CertificateBuilder()
-            .subject("CN=127.0.0.1")
-            .addSanIpAddress("127.0.0.1")
-            .addExtendedKeyUsageServerAuth()
-            .ecp256()
-            .buildIssuedBy(ca);
-    return SslContextBuilder.forServer(cert.toKeyManagerFactory())
+    return SslContextBuilder.forServer(TestCertificates.loopback(ca).toKeyManagerFactory())
         .applicationProtocolConfig(
             new ApplicationProtocolConfig(
                 ApplicationProtocolConfig.Protocol.ALPN,
@@ -440,17 +410,7 @@ class Http2UpstreamTest {
     }
 
     HttpRequest messages(String model) {
-      return HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/messages"))
-          .header("authorization", "Bearer " + identity.token().sign())
-          .header("content-type", "application/json")
-          .header("anthropic-version", "2023-06-01")
-          .timeout(Duration.ofSeconds(30))
-          .POST(
-              HttpRequest.BodyPublishers.ofString(
-                  "{\"model\":\""
-                      + model
-                      + "\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-          .build();
+      return GatewayHarness.messagesRequest(baseUrl(), identity.token().sign(), model, false);
     }
   }
 

@@ -36,20 +36,9 @@ class TlsUpstreamTest {
   @BeforeAll
   static void upstreams() throws Exception {
     identityProvider = new TestIdentityProvider();
-    ca =
-        new CertificateBuilder()
-            .subject("CN=jitgw test CA")
-            .setIsCertificateAuthority(true)
-            .ecp256()
-            .buildSelfSigned();
+    ca = TestCertificates.ca("jitgw test CA");
     caFile = ca.toTempRootCertPem().toPath();
-    X509Bundle ipCert =
-        new CertificateBuilder()
-            .subject("CN=127.0.0.1")
-            .addSanIpAddress("127.0.0.1")
-            .addExtendedKeyUsageServerAuth()
-            .ecp256()
-            .buildIssuedBy(ca);
+    X509Bundle ipCert = TestCertificates.loopback(ca);
     X509Bundle otherName =
         new CertificateBuilder()
             .subject("CN=other.example")

@@ -6,9 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jitgw.audit.replay.ExchangeTimeline;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -28,21 +26,8 @@ class UpstreamFaultsTest {
 
   static HttpResponse<byte[]> post(GatewayHarness harness, String model, boolean stream)
       throws Exception {
-    String body =
-        "{\"model\":\""
-            + model
-            + "\",\"max_tokens\":16,\"stream\":"
-            + stream
-            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     return http.send(
-        HttpRequest.newBuilder(URI.create(harness.baseUrl() + "/v1/messages"))
-            .header("authorization", "Bearer " + harness.token())
-            .header("content-type", "application/json")
-            .header("anthropic-version", "2023-06-01")
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+        harness.messagesRequest(model, stream), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private static String id(HttpResponse<?> response) {
