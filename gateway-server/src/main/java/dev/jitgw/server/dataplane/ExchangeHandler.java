@@ -130,6 +130,10 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private UsageAccumulator usage;
   private long processingNanos;
   private long forwardNanos;
+
+  /** When the exchange's upstream head is due (upstream.response_timeout from its first send). */
+  private long headDeadlineNanos;
+
   private boolean forwarded;
 
   /** Whether the request went upstream a second time after its first stream was not processed. */
@@ -875,9 +879,15 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private void sendUnchecked(UpstreamConnection connection, boolean mayRetry) {
     Exchange current = exchange;
     UpstreamConfig config = dataPlane.upstream().config();
+    long now = System.nanoTime();
+    if (!forwarded) {
+      // upstream.response_timeout runs from the first send, through a send again on another
+      // connection or stream.
+      headDeadlineNanos = now + config.responseTimeout().toNanos();
+    }
     upstream = connection;
     forwarded = true;
-    forwardNanos = System.nanoTime();
+    forwardNanos = now;
     connection.bind(this);
     ByteBuf payload = current.body().map(ByteBuf::retainedDuplicate).orElse(Unpooled.EMPTY_BUFFER);
     HttpMethod method = HttpMethod.valueOf(current.method());
@@ -937,8 +947,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
         ctx.executor()
             .schedule(
                 () -> onHeadTimeout(current),
-                config.responseTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+                Math.max(0, headDeadlineNanos - now),
+                TimeUnit.NANOSECONDS);
   }
 
   private static boolean hasBodySemantics(HttpMethod method) {

@@ -264,6 +264,14 @@ final class Http2Connections {
       this.channel = channel;
       this.http2 = codec.connection();
       this.frames = frames;
+      frames.onGoAway = this::goneAway;
+    }
+
+    /** A GOAWAY came: a connection without streams of ours has nothing left to finish. */
+    private void goneAway() {
+      if (streams == 0) {
+        channel.close();
+      }
     }
 
     /** Open, and no GOAWAY either way (a draining connection finishes its streams only). */
@@ -290,8 +298,8 @@ final class Http2Connections {
     }
 
     void idle() {
-      if (client.isClosed()) {
-        channel.close();
+      if (client.isClosed() || !takesNewStreams()) {
+        channel.close(); // or gone away before it was ready
         return;
       }
       idleClose =
@@ -330,6 +338,9 @@ final class Http2Connections {
     /** A GOAWAY came: the connection takes no new streams. */
     boolean goAway;
 
+    /** Told of a GOAWAY once the connection is ready. */
+    Runnable onGoAway;
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       executor = ctx.executor();
@@ -358,6 +369,9 @@ final class Http2Connections {
         settings.trySuccess(null);
       } else if (msg instanceof Http2GoAwayFrame) {
         goAway = true; // the upstream's, or the codec's own when stream ids run out
+        if (onGoAway != null) {
+          onGoAway.run();
+        }
       }
       ReferenceCountUtil.release(msg);
     }

@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -102,7 +103,7 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   public static final String SECRET_TOOL_INPUT =
       "{\"user\":\"jane\",\"password\":\"" + PLANTED_PASSWORD + "\",\"note\":\"ok\"}";
 
-  /** How long {@code claude-test-slow-first-byte} waits before its first byte. */
+  /** How long {@code claude-test-slow-first-byte} waits before its first byte, by default. */
   static final java.time.Duration SLOW_FIRST_BYTE = java.time.Duration.ofSeconds(1);
 
   static final String RATE_LIMITED =
@@ -126,6 +127,9 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean refuseNext =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final AtomicInteger refusedStreams = new AtomicInteger();
+  private volatile java.time.Duration refuseAfter = java.time.Duration.ZERO;
+  private volatile java.time.Duration slowFirstByte = SLOW_FIRST_BYTE;
+  private final List<Channel> http2Connections = new CopyOnWriteArrayList<>();
   private final long maxStreams;
   private final AtomicInteger closedEndlessStreams = new AtomicInteger();
   private final List<String> sniNames = new CopyOnWriteArrayList<>();
@@ -206,6 +210,9 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   }
 
   private void addHttp2Handlers(ChannelPipeline pipeline) {
+    Channel connection = pipeline.channel();
+    http2Connections.add(connection);
+    connection.closeFuture().addListener(f -> http2Connections.remove(connection));
     Http2Settings settings = Http2Settings.defaultSettings();
     if (maxStreams >= 0) {
       settings.maxConcurrentStreams(maxStreams);
@@ -232,7 +239,33 @@ public final class FakeClaudeUpstream implements AutoCloseable {
    * (not processed, as a server under load says), before its body.
    */
   public void refuseNextStream() {
+    refuseNextStream(java.time.Duration.ZERO);
+  }
+
+  /** {@link #refuseNextStream()}, the reset sent {@code after} the HEADERS came. */
+  public void refuseNextStream(java.time.Duration after) {
+    refuseAfter = after;
     refuseNext.set(true);
+  }
+
+  /**
+   * How long {@code claude-test-slow-first-byte} waits from now on (default {@link
+   * #SLOW_FIRST_BYTE}).
+   */
+  public void slowFirstByte(java.time.Duration delay) {
+    slowFirstByte = delay;
+  }
+
+  /**
+   * HTTP/2 only: sends {@code GOAWAY} ({@code NO_ERROR}, no stream processed past those open) on
+   * every connection, as a server that is shutting down does; the connections stay open.
+   */
+  public void goAway() {
+    for (Channel connection : http2Connections) {
+      connection
+          .writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR))
+          .syncUninterruptibly();
+    }
   }
 
   /** Streams reset by {@link #refuseNextStream}. */
@@ -241,12 +274,21 @@ public final class FakeClaudeUpstream implements AutoCloseable {
   }
 
   private final class RefuseOnHeaders extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private boolean refusing;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Http2HeadersFrame && refuseNext.compareAndSet(true, false)) {
+        refusing = true;
         refusedStreams.incrementAndGet();
-        io.netty.util.ReferenceCountUtil.release(msg);
-        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+        ctx.executor()
+            .schedule(
+                () -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM)),
+                refuseAfter.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+      if (refusing) {
+        io.netty.util.ReferenceCountUtil.release(msg); // not processed: the body goes nowhere
         return;
       }
       ctx.fireChannelRead(msg);
@@ -409,17 +451,27 @@ public final class FakeClaudeUpstream implements AutoCloseable {
           JsonNode fast = body.deepCopy();
           ((com.fasterxml.jackson.databind.node.ObjectNode) fast).put("model", "claude-test-1");
           FullHttpRequest retained = request.retainedDuplicate();
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    try {
-                      messages(ctx, retained, fast);
-                    } finally {
+          io.netty.util.concurrent.ScheduledFuture<?> answer =
+              ctx.executor()
+                  .schedule(
+                      () -> {
+                        try {
+                          messages(ctx, retained, fast);
+                        } finally {
+                          retained.release();
+                        }
+                      },
+                      slowFirstByte.toMillis(),
+                      java.util.concurrent.TimeUnit.MILLISECONDS);
+          // The caller may leave (a gateway that timed out) before the answer is due.
+          ctx.channel()
+              .closeFuture()
+              .addListener(
+                  closed -> {
+                    if (answer.cancel(false)) {
                       retained.release();
                     }
-                  },
-                  SLOW_FIRST_BYTE.toMillis(),
-                  java.util.concurrent.TimeUnit.MILLISECONDS);
+                  });
         }
         case "claude-test-stall" -> {
           startStream(ctx);

@@ -209,6 +209,32 @@ class Http2UpstreamTest {
     }
   }
 
+  @Test
+  void aStreamSentAgainHasOnlyWhatIsLeftOfTheResponseTimeout() throws Exception {
+    try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
+        TestIdentityProvider identity = new TestIdentityProvider();
+        GatewayServer gateway =
+            gateway(
+                identity,
+                upstream.url(),
+                null,
+                u -> u.withTimeouts(u.connectTimeout(), Duration.ofSeconds(3), u.idleTimeout()))) {
+      OwnGateway view = new OwnGateway(gateway, identity);
+      // response_timeout is 3 s from the first send. The refusal comes at 1.5 s and the stream sent
+      // again would answer 2.5 s after that, at 4 s: past the deadline, though within a timeout
+      // started again at the resend (4.5 s).
+      upstream.slowFirstByte(Duration.ofMillis(2500));
+      upstream.refuseNextStream(Duration.ofMillis(1500));
+
+      HttpResponse<byte[]> response = send(view.messages("claude-test-slow-first-byte"));
+
+      assertThat(response.statusCode()).isEqualTo(504);
+      assertThat(new String(response.body(), UTF_8)).contains("upstream.response_timeout");
+      assertThat(upstream.refusedStreams()).isEqualTo(1);
+      assertThat(upstream.requests()).hasSize(1); // the stream sent again reached the upstream
+    }
+  }
+
   private static void assertRefusedThenSentAgain(
       OwnGateway view, FakeClaudeUpstream upstream, String content) throws Exception {
     int refused = upstream.refusedStreams();
@@ -288,6 +314,26 @@ class Http2UpstreamTest {
                 u -> u.withPoolIdleTimeout(Duration.ofMillis(300)))) {
       OwnGateway view = new OwnGateway(gateway, identity);
       assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(20)).until(() -> upstream.openConnections() == 0);
+      assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
+      assertThat(upstream.acceptedConnections()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void anIdleConnectionTheUpstreamSendsGoAwayOnIsClosedAtOnce() throws Exception {
+    try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
+        TestIdentityProvider identity = new TestIdentityProvider();
+        GatewayServer gateway =
+            gateway(
+                identity, upstream.url(), null, u -> u.withPoolIdleTimeout(Duration.ofHours(1)))) {
+      OwnGateway view = new OwnGateway(gateway, identity);
+      assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
+      assertThat(upstream.openConnections()).isEqualTo(1);
+
+      upstream.goAway();
+
+      // Closed by the gateway (the upstream keeps it open), long before the pool idle timeout.
       await().atMost(Duration.ofSeconds(20)).until(() -> upstream.openConnections() == 0);
       assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
       assertThat(upstream.acceptedConnections()).isEqualTo(2);
