@@ -334,7 +334,10 @@ public final class ExchangeRecorder {
             }));
   }
 
-  /** Bytes written to the caller now (the recorder copies what it keeps). */
+  /**
+   * Bytes written to the caller now. The recorder may keep {@code data} itself until the record is
+   * written: the caller must not change it afterwards.
+   */
   public void piece(byte[] data) {
     if (data.length == 0) {
       return;
@@ -361,7 +364,9 @@ public final class ExchangeRecorder {
       if (batch.isEmpty()) {
         batchStartNanos = now;
       }
-      batch.add(new Piece(pieceOffset, java.util.Arrays.copyOfRange(all, from, to)));
+      byte[] bytes =
+          from == 0 && to == all.length ? all : java.util.Arrays.copyOfRange(all, from, to);
+      batch.add(new Piece(pieceOffset, bytes));
       batchBytes += to - from + PIECE_OVERHEAD;
       from = to;
     }

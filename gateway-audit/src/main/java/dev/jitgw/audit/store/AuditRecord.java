@@ -4,12 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -81,21 +82,76 @@ public final class AuditRecord {
     requireNonNull(type, "type");
     requireNonNull(fields, "fields");
     checkExchangeId(exchangeId);
-    ByteArrayBuilder bytes = new ByteArrayBuilder(512);
-    try (JsonGenerator out = JSON.createGenerator(bytes)) {
-      out.writeStartObject();
-      out.writeStringField("type", type);
-      if (exchangeId != null) {
-        out.writeStringField("exchange_id", exchangeId);
-      }
-      fields.write(out);
-      out.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    Scratch bytes = SCRATCH.get();
+    if (bytes.inUse) {
+      bytes = new Scratch(); // a record written while writing another
     }
-    return new AuditRecord(
-        type, exchangeId, REQUEST.equals(type) ? subject : null, bytes.toByteArray());
+    bytes.inUse = true;
+    try {
+      try (JsonGenerator out = JSON.createGenerator(bytes)) {
+        out.writeStartObject();
+        out.writeStringField("type", type);
+        if (exchangeId != null) {
+          out.writeStringField("exchange_id", exchangeId);
+        }
+        fields.write(out);
+        out.writeEndObject();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new AuditRecord(
+          type, exchangeId, REQUEST.equals(type) ? subject : null, bytes.toByteArray());
+    } finally {
+      bytes.release();
+    }
   }
+
+  /**
+   * Where {@link #written} records are generated before their bytes are copied out at their exact
+   * size, one per thread: growing a fresh buffer for each record made about twice its size in
+   * garbage.
+   */
+  private static final class Scratch extends OutputStream {
+    /** A larger array is not kept once its record is done. */
+    private static final int KEPT_BYTES = 256 * 1024;
+
+    private byte[] bytes = new byte[4096];
+    private int length;
+    boolean inUse;
+
+    @Override
+    public void write(int b) {
+      reserve(1);
+      bytes[length++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int offset, int count) {
+      reserve(count);
+      System.arraycopy(b, offset, bytes, length, count);
+      length += count;
+    }
+
+    private void reserve(int more) {
+      if (length + more > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(length + more, 2 * bytes.length));
+      }
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(bytes, length);
+    }
+
+    void release() {
+      length = 0;
+      inUse = false;
+      if (bytes.length > KEPT_BYTES) {
+        bytes = new byte[4096];
+      }
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static String subjectOf(String type, ObjectNode payload) {
     requireNonNull(payload, "payload");

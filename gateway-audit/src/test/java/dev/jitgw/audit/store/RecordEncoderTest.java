@@ -124,4 +124,37 @@ class RecordEncoderTest {
         .isEqualTo(
             "{\"seq\":0,\"time\":\"T\",\"type\":\"t\",\"exchange_id\":\"EX\",\"a\":\"before\"}");
   }
+
+  @Test
+  void aRecordWrittenWhileAnotherIsWrittenLeavesBothWhole() {
+    // Records are generated in a buffer of their thread: a field writer that writes a record of
+    // its own must not write into the one being generated. The first field is larger than the
+    // generator's own buffer, so it is in the thread's buffer when the inner record starts.
+    String first = "b".repeat(20_000);
+    String big = "x".repeat(300_000); // past the size of buffer a thread keeps
+    AuditRecord[] inner = new AuditRecord[1];
+    AuditRecord outer =
+        AuditRecord.written(
+            "outer",
+            null,
+            null,
+            out -> {
+              out.writeStringField("before", first);
+              inner[0] =
+                  AuditRecord.written("inner", null, null, in -> in.writeStringField("big", big));
+              out.writeStringField("after", "a");
+            });
+    AuditRecord next =
+        AuditRecord.written("next", null, null, out -> out.writeStringField("n", "1"));
+
+    assertThat(new String(RecordEncoder.encode(0, null, "T", outer)))
+        .isEqualTo(
+            "{\"seq\":0,\"time\":\"T\",\"type\":\"outer\",\"before\":\""
+                + first
+                + "\",\"after\":\"a\"}");
+    assertThat(new String(RecordEncoder.encode(1, null, "T", inner[0])))
+        .isEqualTo("{\"seq\":1,\"time\":\"T\",\"type\":\"inner\",\"big\":\"" + big + "\"}");
+    assertThat(new String(RecordEncoder.encode(2, null, "T", next)))
+        .isEqualTo("{\"seq\":2,\"time\":\"T\",\"type\":\"next\",\"n\":\"1\"}");
+  }
 }

@@ -67,6 +67,14 @@ final class Json {
       length = 0;
     }
 
+    /** Empties it, and drops a backing array larger than {@code max} bytes. */
+    void trim(int max) {
+      length = 0;
+      if (bytes.length > max) {
+        bytes = new byte[16];
+      }
+    }
+
     private void reserve(int more) {
       if (length + more > bytes.length) {
         bytes = Arrays.copyOf(bytes, Math.max(length + more, bytes.length * 2));

@@ -82,7 +82,9 @@ public final class SseMasker {
   private boolean swallowLineFeed;
   private boolean atStreamStart = true;
 
-  private final Json.Bytes out = new Json.Bytes(1024);
+  /** What {@link #accept} returns is built here: its thread's {@link Scratch#out} while it runs. */
+  private Json.Bytes out;
+
   private long events;
   private String failure;
   private boolean finished;
@@ -139,22 +141,61 @@ public final class SseMasker {
   public byte[] accept(byte[] chunk, int offset, int length) throws MaskingException {
     Objects.checkFromIndexSize(offset, length, chunk.length);
     checkUsable();
+    Scratch scratch = SCRATCH.get();
+    out = scratch.out;
     out.clear();
     try {
       frame(chunk, offset, offset + length);
+      return out.toByteArray();
     } catch (MaskingException e) {
       failure = e.getMessage();
       throw e;
+    } finally {
+      out = null;
+      scratch.trim();
     }
-    return out.toByteArray();
   }
 
   /** Reads the readable bytes of {@code chunk}; its indexes and reference count are untouched. */
   public byte[] accept(ByteBuf chunk) throws MaskingException {
-    byte[] bytes = new byte[chunk.readableBytes()];
-    chunk.getBytes(chunk.readerIndex(), bytes);
-    return accept(bytes);
+    int length = chunk.readableBytes();
+    if (chunk.hasArray()) {
+      return accept(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), length);
+    }
+    byte[] bytes = SCRATCH.get().input(length);
+    chunk.getBytes(chunk.readerIndex(), bytes, 0, length);
+    return accept(bytes, 0, length);
   }
+
+  /**
+   * The buffers a masker needs only while it reads a chunk, one set per thread: an event loop's
+   * streams share them, rather than each keeping buffers the size of its largest chunk (or making
+   * new ones for each chunk). What a masker keeps between chunks (an event cut by a chunk's end) it
+   * copies.
+   */
+  private static final class Scratch {
+    /** Larger buffers are not kept once a chunk is done. */
+    private static final int KEPT_BYTES = 256 * 1024;
+
+    final Json.Bytes out = new Json.Bytes(16 * 1024);
+    private byte[] input = new byte[16 * 1024];
+
+    byte[] input(int length) {
+      if (input.length < length) {
+        input = new byte[Math.max(length, 2 * input.length)];
+      }
+      return input;
+    }
+
+    void trim() {
+      if (input.length > KEPT_BYTES) {
+        input = new byte[16 * 1024];
+      }
+      out.trim(KEPT_BYTES);
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /**
    * The upstream stream ended. An unfinished event is discarded (as SSE clients do), and so is text

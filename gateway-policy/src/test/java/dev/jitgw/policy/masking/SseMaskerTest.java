@@ -307,6 +307,56 @@ class SseMaskerTest {
     assertThat(feed(PROFILE.newSseMasker(), upstream, everyByte)).isEqualTo(whole);
   }
 
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(ints = {61, 62, 63, 64})
+  void streamsReadInTurnOnOneThreadGiveWhatEachGivesAlone(int seed) throws Exception {
+    // The maskers of one thread share their scratch buffers: what one keeps between chunks (an
+    // event cut by a chunk's end) must not change when another reads a chunk in between.
+    Random random = new Random(seed);
+    int streams = 3;
+    List<byte[]> upstream = new ArrayList<>();
+    List<byte[]> alone = new ArrayList<>();
+    List<SseMasker> maskers = new ArrayList<>();
+    List<java.io.ByteArrayOutputStream> outputs = new ArrayList<>();
+    List<Integer> read = new ArrayList<>();
+    for (int s = 0; s < streams; s++) {
+      byte[] bytes = stream(random).bytes();
+      upstream.add(bytes);
+      alone.add(feed(PROFILE.newSseMasker(), bytes));
+      maskers.add(PROFILE.newSseMasker());
+      outputs.add(new java.io.ByteArrayOutputStream());
+      read.add(0);
+    }
+    int left = streams;
+    while (left > 0) {
+      int s = random.nextInt(streams);
+      byte[] bytes = upstream.get(s);
+      int from = read.get(s);
+      if (from == bytes.length) {
+        continue;
+      }
+      int to = Math.min(bytes.length, from + 1 + random.nextInt(200));
+      // Direct (copied into the shared scratch array) or heap (read in place), as Netty gives.
+      ByteBuf chunk =
+          random.nextBoolean()
+              ? Unpooled.directBuffer(to - from).writeBytes(bytes, from, to - from)
+              : Unpooled.wrappedBuffer(bytes, from, to - from);
+      try {
+        outputs.get(s).writeBytes(maskers.get(s).accept(chunk));
+      } finally {
+        chunk.release();
+      }
+      read.set(s, to);
+      if (to == bytes.length) {
+        outputs.get(s).writeBytes(maskers.get(s).finish());
+        left--;
+      }
+    }
+    for (int s = 0; s < streams; s++) {
+      assertThat(outputs.get(s).toByteArray()).as("stream %d", s).isEqualTo(alone.get(s));
+    }
+  }
+
   @ParameterizedTest(name = "line ending {0}")
   @ValueSource(strings = {"\n", "\r\n", "\r"})
   void lineEndingsCommentsAndIdsAreKept(String eol) throws Exception {

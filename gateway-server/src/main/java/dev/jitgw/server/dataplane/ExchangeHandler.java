@@ -1099,6 +1099,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
   }
 
+  private void recordPiece(byte[] data) {
+    if (recorder.recorded() && data.length > 0) {
+      recorder.piece(data);
+    }
+  }
+
   /** The gateway's base URL as this caller reaches it. */
   private String gatewayBase() {
     if (dataPlane.config().publicUrl() != null) {
@@ -1291,7 +1297,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     countMasked(sseMasker.counts());
     content.release();
     ByteBuf masked = Unpooled.wrappedBuffer(out);
-    recordPiece(masked);
+    recordPiece(out); // the recorder keeps the array: nothing writes to it
     if (last) {
       UpstreamConnection connection = upstream;
       upstream = null;
