@@ -67,11 +67,13 @@ final class Json {
       length = 0;
     }
 
-    /** Empties it, and drops a backing array larger than {@code max} bytes. */
-    void trim(int max) {
+    /**
+     * Empties it, and replaces a backing array larger than {@code max} bytes by one of {@code to}.
+     */
+    void trim(int max, int to) {
       length = 0;
       if (bytes.length > max) {
-        bytes = new byte[16];
+        bytes = new byte[to];
       }
     }
 

@@ -177,8 +177,10 @@ public final class SseMasker {
     /** Larger buffers are not kept once a chunk is done. */
     private static final int KEPT_BYTES = 256 * 1024;
 
-    final Json.Bytes out = new Json.Bytes(16 * 1024);
-    private byte[] input = new byte[16 * 1024];
+    private static final int INITIAL_BYTES = 16 * 1024;
+
+    final Json.Bytes out = new Json.Bytes(INITIAL_BYTES);
+    private byte[] input = new byte[INITIAL_BYTES];
 
     byte[] input(int length) {
       if (input.length < length) {
@@ -189,9 +191,9 @@ public final class SseMasker {
 
     void trim() {
       if (input.length > KEPT_BYTES) {
-        input = new byte[16 * 1024];
+        input = new byte[INITIAL_BYTES];
       }
-      out.trim(KEPT_BYTES);
+      out.trim(KEPT_BYTES, INITIAL_BYTES);
     }
   }
 

@@ -336,15 +336,18 @@ class SseMaskerTest {
         continue;
       }
       int to = Math.min(bytes.length, from + 1 + random.nextInt(200));
-      // Direct (copied into the shared scratch array) or heap (read in place), as Netty gives.
+      // Direct (copied into the shared scratch array) or heap (read in place), as Netty gives;
+      // a heap chunk's array is overwritten once read, as a pooled one would be.
+      byte[] heap = Arrays.copyOfRange(bytes, from, to);
       ByteBuf chunk =
           random.nextBoolean()
               ? Unpooled.directBuffer(to - from).writeBytes(bytes, from, to - from)
-              : Unpooled.wrappedBuffer(bytes, from, to - from);
+              : Unpooled.wrappedBuffer(heap);
       try {
         outputs.get(s).writeBytes(maskers.get(s).accept(chunk));
       } finally {
         chunk.release();
+        Arrays.fill(heap, (byte) 'x');
       }
       read.set(s, to);
       if (to == bytes.length) {

@@ -131,8 +131,8 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private long processingNanos;
   private long forwardNanos;
 
-  /** When the exchange's upstream head is due (upstream.response_timeout from its first send). */
-  private long headDeadlineNanos;
+  /** When the exchange was first sent upstream: upstream.response_timeout runs from here. */
+  private long firstSendNanos;
 
   private boolean forwarded;
 
@@ -859,6 +859,13 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
       respondError(unreachable(lease.cause()), !keepAlive);
       return;
     }
+    if (forwarded && headTimeLeftNanos() == 0) {
+      // Sent once already, and the time for the answer ran out while a connection was found for
+      // sending it again: it is not sent only to be cut off.
+      dataPlane.upstream().release(lease.getNow(), false);
+      respondError(headTimeoutError(), !keepAlive);
+      return;
+    }
     send(lease.getNow(), mayRetry && lease.getNow().reused());
   }
 
@@ -883,7 +890,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     if (!forwarded) {
       // upstream.response_timeout runs from the first send, through a send again on another
       // connection or stream.
-      headDeadlineNanos = now + config.responseTimeout().toNanos();
+      firstSendNanos = now;
     }
     upstream = connection;
     forwarded = true;
@@ -945,10 +952,26 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     connection.channel().read();
     headTimeout =
         ctx.executor()
-            .schedule(
-                () -> onHeadTimeout(current),
-                Math.max(0, headDeadlineNanos - now),
-                TimeUnit.NANOSECONDS);
+            .schedule(() -> onHeadTimeout(current), headTimeLeftNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** What is left of upstream.response_timeout since the exchange was first sent. */
+  private long headTimeLeftNanos() {
+    long timeout;
+    try {
+      timeout = dataPlane.upstream().config().responseTimeout().toNanos();
+    } catch (ArithmeticException e) {
+      timeout = Long.MAX_VALUE; // longer than anything can wait
+    }
+    return Math.max(0, timeout - (System.nanoTime() - firstSendNanos));
+  }
+
+  private GatewayError headTimeoutError() {
+    return GatewayError.of(
+        ErrorCode.UPSTREAM_TIMEOUT,
+        "The upstream did not answer within "
+            + Durations.format(dataPlane.upstream().config().responseTimeout())
+            + " (upstream.response_timeout); retry later.");
   }
 
   private static boolean hasBodySemantics(HttpMethod method) {
@@ -963,13 +986,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     }
     headTimeout = null;
     closeUpstream();
-    respondError(
-        GatewayError.of(
-            ErrorCode.UPSTREAM_TIMEOUT,
-            "The upstream did not answer within "
-                + Durations.format(dataPlane.upstream().config().responseTimeout())
-                + " (upstream.response_timeout); retry later."),
-        !keepAlive);
+    respondError(headTimeoutError(), !keepAlive);
   }
 
   @Override

@@ -270,6 +270,10 @@ final class Http2Connections {
     /** A GOAWAY came: a connection without streams of ours has nothing left to finish. */
     private void goneAway() {
       if (streams == 0) {
+        if (idleClose != null) {
+          idleClose.cancel(false);
+          idleClose = null;
+        }
         channel.close();
       }
     }

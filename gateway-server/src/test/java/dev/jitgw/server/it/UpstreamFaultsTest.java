@@ -192,4 +192,26 @@ class UpstreamFaultsTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> harness.upstream().openConnections() == 0);
     }
   }
+
+  /** A response timeout meant as "never": longer than a {@code long} of nanoseconds holds. */
+  @Nested
+  class Unbounded {
+    @RegisterExtension
+    final GatewayHarness harness =
+        new GatewayHarness(
+            config ->
+                config.withUpstream(
+                    config
+                        .upstream()
+                        .withTimeouts(
+                            Duration.ofSeconds(5),
+                            Duration.ofDays(1_000_000),
+                            Duration.ofSeconds(20))));
+
+    @Test
+    void aResponseTimeoutPastWhatNanosecondsHoldIsNoTimeoutAtAll() throws Exception {
+      assertThat(post(harness, "claude-test-1", false).statusCode()).isEqualTo(200);
+      assertThat(post(harness, "claude-test-slow-first-byte", true).statusCode()).isEqualTo(200);
+    }
+  }
 }
