@@ -38,10 +38,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -63,6 +64,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -130,6 +132,12 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private UsageAccumulator usage;
   private long processingNanos;
   private long forwardNanos;
+
+  /** Closing: the output is shut, and what the caller still sends is read and dropped. */
+  private boolean lingering;
+
+  /** How long a closing connection reads what its caller still sends (closeAfterAnswer). */
+  static final long LINGER_MILLIS = 2_000;
 
   /** When the exchange was first sent upstream: upstream.response_timeout runs from here. */
   private long firstSendNanos;
@@ -235,7 +243,7 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   public void channelReadComplete(ChannelHandlerContext ctx) {
     // Keep one read armed so a caller that leaves is noticed at once (and the upstream request
     // cancelled), but hold at most MAX_PENDING pipelined messages.
-    if (state != State.CLOSING && pending.size() < MAX_PENDING) {
+    if (lingering || (state != State.CLOSING && pending.size() < MAX_PENDING)) {
       ctx.read();
     }
     ctx.fireChannelReadComplete();
@@ -1646,12 +1654,34 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
     finishExchange(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), outcome);
   }
 
+  /**
+   * Closes the connection after its last answer. The caller may still be sending (a body answered
+   * before it was read, as a 413 is): closing with bytes unread would reset the connection, and a
+   * reset can destroy the answer before the caller reads it. So the output is shut first and what
+   * still comes is read and dropped until the caller closes or {@link #LINGER_MILLIS} pass (RFC
+   * 9112 section 9.6). Over TLS the connection closes at once, as before.
+   */
+  private void closeAfterAnswer(boolean written) {
+    Channel channel = ctx.channel();
+    if (!written
+        || !channel.isActive()
+        || !(channel instanceof DuplexChannel duplex)
+        || channel.pipeline().get(SslHandler.class) != null) {
+      channel.close();
+      return;
+    }
+    lingering = true;
+    duplex.shutdownOutput();
+    ctx.executor().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    ctx.read();
+  }
+
   private void finishExchange(ChannelFuture written, String outcome) {
     endExchange(outcome);
     if (!keepAlive) {
       state = State.CLOSING;
       cancelReadTimeout();
-      written.addListener(ChannelFutureListener.CLOSE);
+      written.addListener((ChannelFuture done) -> closeAfterAnswer(done.isSuccess()));
       releasePending();
       return;
     }

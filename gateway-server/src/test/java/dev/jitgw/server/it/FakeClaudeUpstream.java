@@ -128,6 +128,8 @@ public final class FakeClaudeUpstream implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final AtomicInteger refusedStreams = new AtomicInteger();
   private volatile java.time.Duration refuseAfter = java.time.Duration.ZERO;
+  private volatile boolean goAwayWithRefusal;
+  private volatile java.time.Duration settingsDelay = java.time.Duration.ZERO;
   private volatile java.time.Duration slowFirstByte = SLOW_FIRST_BYTE;
   private final List<Channel> http2Connections = new CopyOnWriteArrayList<>();
   private final long maxStreams;
@@ -195,7 +197,21 @@ public final class FakeClaudeUpstream implements AutoCloseable {
                       return;
                     }
                     if (http2) {
-                      addHttp2Handlers(ch.pipeline());
+                      java.time.Duration delay = settingsDelay;
+                      if (delay.isZero()) {
+                        addHttp2Handlers(ch.pipeline());
+                        return;
+                      }
+                      // Nothing is read or sent (the SETTINGS included) until the delay is over.
+                      ch.config().setAutoRead(false);
+                      ch.eventLoop()
+                          .schedule(
+                              () -> {
+                                addHttp2Handlers(ch.pipeline());
+                                ch.config().setAutoRead(true);
+                              },
+                              delay.toMillis(),
+                              java.util.concurrent.TimeUnit.MILLISECONDS);
                       return;
                     }
                     ch.pipeline()
@@ -244,8 +260,22 @@ public final class FakeClaudeUpstream implements AutoCloseable {
 
   /** {@link #refuseNextStream()}, the reset sent {@code after} the HEADERS came. */
   public void refuseNextStream(java.time.Duration after) {
+    refuseNextStream(after, false);
+  }
+
+  /**
+   * {@link #refuseNextStream(java.time.Duration)}; with {@code goAway}, the connection's {@code
+   * GOAWAY} goes just before the reset, so the request is sent again on a new connection.
+   */
+  public void refuseNextStream(java.time.Duration after, boolean goAway) {
     refuseAfter = after;
+    goAwayWithRefusal = goAway;
     refuseNext.set(true);
+  }
+
+  /** HTTP/2 cleartext only: a new connection's SETTINGS (and all else) come {@code delay} late. */
+  public void delayNewConnections(java.time.Duration delay) {
+    settingsDelay = delay;
   }
 
   /**
@@ -281,9 +311,17 @@ public final class FakeClaudeUpstream implements AutoCloseable {
       if (msg instanceof Http2HeadersFrame && refuseNext.compareAndSet(true, false)) {
         refusing = true;
         refusedStreams.incrementAndGet();
+        boolean goAway = goAwayWithRefusal;
         ctx.executor()
             .schedule(
-                () -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM)),
+                () -> {
+                  if (goAway) {
+                    ctx.channel()
+                        .parent()
+                        .writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+                  }
+                  ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+                },
                 refuseAfter.toMillis(),
                 java.util.concurrent.TimeUnit.MILLISECONDS);
       }

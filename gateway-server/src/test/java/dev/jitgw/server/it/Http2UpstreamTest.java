@@ -235,6 +235,33 @@ class Http2UpstreamTest {
     }
   }
 
+  @Test
+  void aRequestWhoseTimeRanOutWhileANewConnectionOpenedIsNotSentAgain() throws Exception {
+    try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
+        TestIdentityProvider identity = new TestIdentityProvider();
+        GatewayServer gateway =
+            gateway(
+                identity,
+                upstream.url(),
+                null,
+                u -> u.withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(3), null))) {
+      OwnGateway view = new OwnGateway(gateway, identity);
+      assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
+      // response_timeout is 3 s. The stream is refused at 1.5 s with the connection going away,
+      // and the new connection takes 2.5 s to be usable: by then the time is over.
+      upstream.refuseNextStream(Duration.ofMillis(1500), true);
+      upstream.delayNewConnections(Duration.ofMillis(2500));
+
+      HttpResponse<byte[]> response = send(view.messages("claude-test-1"));
+
+      assertThat(response.statusCode()).isEqualTo(504);
+      assertThat(new String(response.body(), UTF_8)).contains("upstream.response_timeout");
+      assertThat(upstream.refusedStreams()).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> upstream.acceptedConnections() == 2);
+      assertThat(upstream.requests()).hasSize(1); // the first request only: nothing sent again
+    }
+  }
+
   private static void assertRefusedThenSentAgain(
       OwnGateway view, FakeClaudeUpstream upstream, String content) throws Exception {
     int refused = upstream.refusedStreams();
