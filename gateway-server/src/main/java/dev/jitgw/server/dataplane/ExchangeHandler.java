@@ -100,6 +100,9 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   /** Pipelined messages held while an exchange runs; past this the caller is not read. */
   private static final int MAX_PENDING = 16;
 
+  /** How long a closing connection reads what its caller still sends (closeAfterAnswer). */
+  private static final long LINGER_MILLIS = 2_000;
+
   private enum State {
     IDLE,
     AUTHENTICATING,
@@ -126,18 +129,15 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   private State state = State.IDLE;
   private boolean drainRequested;
 
+  /** Closing: the output is shut, and what the caller still sends is read and dropped. */
+  private boolean lingering;
+
   // The current exchange.
   private Exchange exchange;
   private ExchangeRecorder recorder;
   private UsageAccumulator usage;
   private long processingNanos;
   private long forwardNanos;
-
-  /** Closing: the output is shut, and what the caller still sends is read and dropped. */
-  private boolean lingering;
-
-  /** How long a closing connection reads what its caller still sends (closeAfterAnswer). */
-  static final long LINGER_MILLIS = 2_000;
 
   /** When the exchange was first sent upstream: upstream.response_timeout runs from here. */
   private long firstSendNanos;
@@ -1657,22 +1657,28 @@ final class ExchangeHandler extends ChannelDuplexHandler implements UpstreamResp
   /**
    * Closes the connection after its last answer. The caller may still be sending (a body answered
    * before it was read, as a 413 is): closing with bytes unread would reset the connection, and a
-   * reset can destroy the answer before the caller reads it. So the output is shut first and what
-   * still comes is read and dropped until the caller closes or {@link #LINGER_MILLIS} pass (RFC
-   * 9112 section 9.6). Over TLS the connection closes at once, as before.
+   * reset can destroy the answer before the caller reads it. So the output is shut first (over TLS
+   * with its close_notify) and what still comes is read and dropped until the caller closes or
+   * {@link #LINGER_MILLIS} pass (RFC 9112 section 9.6).
    */
   private void closeAfterAnswer(boolean written) {
     Channel channel = ctx.channel();
-    if (!written
-        || !channel.isActive()
-        || !(channel instanceof DuplexChannel duplex)
-        || channel.pipeline().get(SslHandler.class) != null) {
+    if (!written || !channel.isActive() || !(channel instanceof DuplexChannel duplex)) {
       channel.close();
       return;
     }
     lingering = true;
-    duplex.shutdownOutput();
-    ctx.executor().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    ChannelFuture shut = tls != null ? tls.closeOutbound() : duplex.shutdownOutput();
+    shut.addListener(
+        (ChannelFuture done) -> {
+          if (!done.isSuccess()) {
+            channel.close(); // the caller is gone already
+          }
+        });
+    ScheduledFuture<?> deadline =
+        ctx.executor().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    channel.closeFuture().addListener(closed -> deadline.cancel(false));
     ctx.read();
   }
 

@@ -257,7 +257,9 @@ class Http2UpstreamTest {
       assertThat(response.statusCode()).isEqualTo(504);
       assertThat(new String(response.body(), UTF_8)).contains("upstream.response_timeout");
       assertThat(upstream.refusedStreams()).isEqualTo(1);
-      await().atMost(Duration.ofSeconds(20)).until(() -> upstream.acceptedConnections() == 2);
+      // A new connection was opened for the resend (two, if the second request came to the
+      // gateway's other event loop).
+      await().atMost(Duration.ofSeconds(20)).until(() -> upstream.acceptedConnections() >= 2);
       assertThat(upstream.requests()).hasSize(1); // the first request only: nothing sent again
     }
   }
