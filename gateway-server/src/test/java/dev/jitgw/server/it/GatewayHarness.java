@@ -49,6 +49,13 @@ public final class GatewayHarness
     environment.put("ANTHROPIC_API_KEY", UPSTREAM_KEY);
   }
 
+  /** A harness whose gateway has these upstream connect, response and idle timeouts. */
+  public static GatewayHarness withUpstreamTimeouts(
+      java.time.Duration connect, java.time.Duration response, java.time.Duration idle) {
+    return new GatewayHarness(
+        config -> config.withUpstream(config.upstream().withTimeouts(connect, response, idle)));
+  }
+
   /** Runs the upstream as an HTTP/2-only server and the gateway with {@code protocol: h2}. */
   public GatewayHarness overHttp2() {
     http2 = true;

@@ -198,9 +198,7 @@ class Http2UpstreamTest {
   @Test
   void aStreamTheUpstreamRefusedIsSentOnceMore() throws Exception {
     try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
-        TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway = gateway(identity, upstream.url(), null)) {
-      OwnGateway view = new OwnGateway(gateway, identity);
+        OwnGateway view = OwnGateway.start(upstream.url(), null)) {
       // The first stream of a new connection, with a body larger than the stream's window: the
       // refusal comes while the body waits to be sent, and fails that write first.
       assertRefusedThenSentAgain(view, upstream, "x".repeat(300_000));
@@ -212,14 +210,11 @@ class Http2UpstreamTest {
   @Test
   void aStreamSentAgainHasOnlyWhatIsLeftOfTheResponseTimeout() throws Exception {
     try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
-        TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway =
-            gateway(
-                identity,
+        OwnGateway view =
+            OwnGateway.start(
                 upstream.url(),
                 null,
                 u -> u.withTimeouts(u.connectTimeout(), Duration.ofSeconds(3), u.idleTimeout()))) {
-      OwnGateway view = new OwnGateway(gateway, identity);
       // response_timeout is 3 s from the first send. The refusal comes at 1.5 s and the stream sent
       // again would answer 2.5 s after that, at 4 s: past the deadline, though within a timeout
       // started again at the resend (4.5 s).
@@ -238,14 +233,11 @@ class Http2UpstreamTest {
   @Test
   void aRequestWhoseTimeRanOutWhileANewConnectionOpenedIsNotSentAgain() throws Exception {
     try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
-        TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway =
-            gateway(
-                identity,
+        OwnGateway view =
+            OwnGateway.start(
                 upstream.url(),
                 null,
                 u -> u.withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(3), null))) {
-      OwnGateway view = new OwnGateway(gateway, identity);
       assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
       // response_timeout is 3 s. The stream is refused at 1.5 s with the connection going away,
       // and the new connection takes 2.5 s to be usable: by then the time is over.
@@ -334,14 +326,9 @@ class Http2UpstreamTest {
   @Test
   void anIdleConnectionIsClosedAfterThePoolIdleTimeout() throws Exception {
     try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
-        TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway =
-            gateway(
-                identity,
-                upstream.url(),
-                null,
-                u -> u.withPoolIdleTimeout(Duration.ofMillis(300)))) {
-      OwnGateway view = new OwnGateway(gateway, identity);
+        OwnGateway view =
+            OwnGateway.start(
+                upstream.url(), null, u -> u.withPoolIdleTimeout(Duration.ofMillis(300)))) {
       assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(20)).until(() -> upstream.openConnections() == 0);
       assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
@@ -352,11 +339,9 @@ class Http2UpstreamTest {
   @Test
   void anIdleConnectionTheUpstreamSendsGoAwayOnIsClosedAtOnce() throws Exception {
     try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null);
-        TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway =
-            gateway(
-                identity, upstream.url(), null, u -> u.withPoolIdleTimeout(Duration.ofHours(1)))) {
-      OwnGateway view = new OwnGateway(gateway, identity);
+        OwnGateway view =
+            OwnGateway.start(
+                upstream.url(), null, u -> u.withPoolIdleTimeout(Duration.ofHours(1)))) {
       assertThat(send(view.messages("claude-test-1")).statusCode()).isEqualTo(200);
       assertThat(upstream.openConnections()).isEqualTo(1);
 
@@ -372,10 +357,8 @@ class Http2UpstreamTest {
   @Test
   void anUpstreamThatAllowsNoStreamsIsUnreachableWithoutAStormOfConnections() throws Exception {
     try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null, 0);
-        TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway = gateway(identity, upstream.url(), null, u -> u)) {
-      HttpResponse<byte[]> response =
-          send(new OwnGateway(gateway, identity).messages("claude-test-1"));
+        OwnGateway view = OwnGateway.start(upstream.url(), null)) {
+      HttpResponse<byte[]> response = send(view.messages("claude-test-1"));
 
       assertThat(response.statusCode()).isEqualTo(502);
       assertThat(new String(response.body(), UTF_8)).contains("upstream_unavailable");
@@ -387,14 +370,11 @@ class Http2UpstreamTest {
   @Test
   void streamsPastTheUpstreamsLimitGoOnAnotherConnection() throws Exception {
     try (FakeClaudeUpstream upstream = FakeClaudeUpstream.http2(null, 2);
-        TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway =
-            gateway(
-                identity,
+        OwnGateway view =
+            OwnGateway.start(
                 upstream.url(),
                 null,
                 u -> u.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(3), null))) {
-      OwnGateway view = new OwnGateway(gateway, identity);
       List<CompletableFuture<HttpResponse<byte[]>>> sent = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
         // Each holds its stream until the response timeout (3 s): six at once need three
@@ -453,33 +433,42 @@ class Http2UpstreamTest {
         .build();
   }
 
-  /** A gateway of its own with {@code protocol: h2} in front of {@code upstreamUrl}. */
-  private static GatewayServer gateway(
-      TestIdentityProvider identity, String upstreamUrl, X509Bundle ca) throws Exception {
-    return gateway(identity, upstreamUrl, ca, u -> u);
-  }
-
-  private static GatewayServer gateway(
-      TestIdentityProvider identity,
-      String upstreamUrl,
-      X509Bundle ca,
-      java.util.function.UnaryOperator<UpstreamConfig> customizer)
-      throws Exception {
-    GatewayConfig config =
-        GatewayHarness.baseConfig(identity, upstreamUrl)
-            .withShutdown(new ShutdownConfig(Duration.ofSeconds(1)));
-    UpstreamConfig upstream = config.upstream().withProtocol(UpstreamConfig.H2);
-    if (ca != null) {
-      Path trust = ca.toTempRootCertPem().toPath();
-      upstream = upstream.withCaFile(trust);
+  /**
+   * A gateway of its own with {@code protocol: h2} in front of {@code upstreamUrl} (trusting {@code
+   * ca} when not null), with the identity provider its callers' tokens come from.
+   */
+  private record OwnGateway(GatewayServer gateway, TestIdentityProvider identity)
+      implements AutoCloseable {
+    static OwnGateway start(String upstreamUrl, X509Bundle ca) throws Exception {
+      return start(upstreamUrl, ca, u -> u);
     }
-    return GatewayServer.builder(config.withUpstream(customizer.apply(upstream)))
-        .environment(Map.of("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY))
-        .start();
-  }
 
-  /** Requests to a gateway started by {@link #gateway}. */
-  private record OwnGateway(GatewayServer gateway, TestIdentityProvider identity) {
+    static OwnGateway start(
+        String upstreamUrl,
+        X509Bundle ca,
+        java.util.function.UnaryOperator<UpstreamConfig> customizer)
+        throws Exception {
+      TestIdentityProvider identity = new TestIdentityProvider();
+      try {
+        GatewayConfig config =
+            GatewayHarness.baseConfig(identity, upstreamUrl)
+                .withShutdown(new ShutdownConfig(Duration.ofSeconds(1)));
+        UpstreamConfig upstream = config.upstream().withProtocol(UpstreamConfig.H2);
+        if (ca != null) {
+          Path trust = ca.toTempRootCertPem().toPath();
+          upstream = upstream.withCaFile(trust);
+        }
+        GatewayServer gateway =
+            GatewayServer.builder(config.withUpstream(customizer.apply(upstream)))
+                .environment(Map.of("ANTHROPIC_API_KEY", GatewayHarness.UPSTREAM_KEY))
+                .start();
+        return new OwnGateway(gateway, identity);
+      } catch (Exception | Error e) {
+        identity.close();
+        throw e;
+      }
+    }
+
     String baseUrl() {
       return "http://127.0.0.1:" + gateway.dataPlaneAddress().getPort();
     }
@@ -487,17 +476,24 @@ class Http2UpstreamTest {
     HttpRequest messages(String model) {
       return GatewayHarness.messagesRequest(baseUrl(), identity.token().sign(), model, false);
     }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        gateway.close();
+      } finally {
+        identity.close();
+      }
+    }
   }
 
   /** The status of one request through a gateway of its own with {@code protocol: h2}. */
   private static int status(String upstreamUrl, X509Bundle ca) throws Exception {
-    try (TestIdentityProvider identity = new TestIdentityProvider();
-        GatewayServer gateway = gateway(identity, upstreamUrl, ca)) {
+    try (OwnGateway view = OwnGateway.start(upstreamUrl, ca)) {
       HttpResponse<String> response =
           http.send(
-              HttpRequest.newBuilder(
-                      URI.create(new OwnGateway(gateway, identity).baseUrl() + "/v1/models"))
-                  .header("authorization", "Bearer " + identity.token().sign())
+              HttpRequest.newBuilder(URI.create(view.baseUrl() + "/v1/models"))
+                  .header("authorization", "Bearer " + view.identity().token().sign())
                   .timeout(Duration.ofSeconds(20))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

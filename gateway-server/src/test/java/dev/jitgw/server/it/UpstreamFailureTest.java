@@ -75,13 +75,8 @@ class UpstreamFailureTest {
   class SlowHead {
     @RegisterExtension
     final GatewayHarness harness =
-        new GatewayHarness(
-            config ->
-                config.withUpstream(
-                    config
-                        .upstream()
-                        .withTimeouts(
-                            Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMinutes(1))));
+        GatewayHarness.withUpstreamTimeouts(
+            Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMinutes(1));
 
     @Test
     void answers504UpstreamTimeoutAndClosesTheUpstreamConnection() throws Exception {

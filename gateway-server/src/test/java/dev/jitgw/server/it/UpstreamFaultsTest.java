@@ -52,15 +52,8 @@ class UpstreamFaultsTest {
   class Relayed {
     @RegisterExtension
     final GatewayHarness harness =
-        new GatewayHarness(
-            config ->
-                config.withUpstream(
-                    config
-                        .upstream()
-                        .withTimeouts(
-                            Duration.ofSeconds(5),
-                            Duration.ofSeconds(20),
-                            Duration.ofSeconds(20))));
+        GatewayHarness.withUpstreamTimeouts(
+            Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofSeconds(20));
 
     @Test
     void resetAfterMessageStartEndsTheStreamWithAnSseErrorAndIsAuditedAsAnError() throws Exception {
@@ -144,15 +137,8 @@ class UpstreamFaultsTest {
   class TimedOut {
     @RegisterExtension
     final GatewayHarness harness =
-        new GatewayHarness(
-            config ->
-                config.withUpstream(
-                    config
-                        .upstream()
-                        .withTimeouts(
-                            Duration.ofSeconds(5),
-                            Duration.ofMillis(500),
-                            Duration.ofMillis(500))));
+        GatewayHarness.withUpstreamTimeouts(
+            Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofMillis(500));
 
     @Test
     void noFirstByteWithinTheResponseTimeoutIs504AndAudited() throws Exception {
@@ -198,15 +184,8 @@ class UpstreamFaultsTest {
   class Unbounded {
     @RegisterExtension
     final GatewayHarness harness =
-        new GatewayHarness(
-            config ->
-                config.withUpstream(
-                    config
-                        .upstream()
-                        .withTimeouts(
-                            Duration.ofSeconds(5),
-                            Duration.ofDays(1_000_000),
-                            Duration.ofSeconds(20))));
+        GatewayHarness.withUpstreamTimeouts(
+            Duration.ofSeconds(5), Duration.ofDays(1_000_000), Duration.ofSeconds(20));
 
     @Test
     void aResponseTimeoutPastWhatNanosecondsHoldIsNoTimeoutAtAll() throws Exception {
